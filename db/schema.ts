@@ -1,0 +1,125 @@
+// The one drizzle schema shared by D1 (Workers) and libSQL (Node); migrations are generated from it.
+import { sql } from "drizzle-orm";
+import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const RUN_STATUSES = ["running", "success", "partial", "failed", "deferred", "abandoned"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const RUN_TRIGGERS = ["manual", "schedule", "retry"] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export const SYNC_MODES = ["full", "incremental"] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+
+// Times are ISO 8601 UTC strings with milliseconds: they sort as text and read well in SQL.
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    externalId: text("external_id").notNull().unique(),
+    title: text("title").notNull(),
+    status: text("status", { enum: TASK_STATUSES }).notNull(),
+    remoteUpdatedAt: text("remote_updated_at").notNull(),
+    contentHash: text("content_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    lastRunId: integer("last_run_id"),
+    deletedAt: text("deleted_at"),
+    deletedBy: text("deleted_by", { enum: ["user", "upstream"] }),
+  },
+  (t) => [
+    check("tasks_status_check", sql`${t.status} in ('todo', 'in_progress', 'done')`),
+    check("tasks_deleted_by_check", sql`${t.deletedBy} is null or ${t.deletedBy} in ('user', 'upstream')`),
+    // Serve the list's default sort (and its keyset cursor) per visibility, with and without a status filter.
+    index("tasks_live_updated_idx").on(t.deletedAt, t.updatedAt, t.id),
+    index("tasks_status_updated_idx").on(t.status, t.deletedAt, t.updatedAt, t.id),
+    index("tasks_title_idx").on(t.title, t.id),
+    index("tasks_last_run_idx").on(t.lastRunId),
+  ],
+);
+
+export const syncRuns = sqliteTable(
+  "sync_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    status: text("status", { enum: RUN_STATUSES }).notNull(),
+    trigger: text("trigger", { enum: RUN_TRIGGERS }).notNull(),
+    mode: text("mode", { enum: SYNC_MODES }).notNull(),
+    retryOf: integer("retry_of"),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+    heartbeatAt: text("heartbeat_at").notNull(),
+    // Where the next page starts (upstream cursor); null before the first page and after the last.
+    cursor: text("cursor"),
+    // The `updated_since` this run asked for, and the largest remote updated_at it committed.
+    since: text("since"),
+    highWater: text("high_water"),
+    // Where the full-mode absence merge has reached in external-id order (see sync engine).
+    mergeFrom: text("merge_from"),
+    snapshotComplete: integer("snapshot_complete", { mode: "boolean" }).notNull().default(false),
+    pages: integer("pages").notNull().default(0),
+    attempts: integer("attempts").notNull().default(0),
+    fetched: integer("fetched").notNull().default(0),
+    created: integer("created").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    unchanged: integer("unchanged").notNull().default(0),
+    deleted: integer("deleted").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    invalid: integer("invalid").notNull().default(0),
+    message: text("message"),
+    nextAllowedAt: text("next_allowed_at"),
+  },
+  (t) => [
+    check(
+      "sync_runs_status_check",
+      sql`${t.status} in ('running', 'success', 'partial', 'failed', 'deferred', 'abandoned')`,
+    ),
+    index("sync_runs_status_idx").on(t.status, t.id),
+  ],
+);
+
+export const syncErrors = sqliteTable(
+  "sync_errors",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: integer("run_id").notNull(),
+    at: text("at").notNull(),
+    kind: text("kind").notNull(),
+    message: text("message").notNull(),
+    httpStatus: integer("http_status"),
+    externalId: text("external_id"),
+    rawPayload: text("raw_payload"),
+    retryable: integer("retryable", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [index("sync_errors_run_idx").on(t.runId, t.id)],
+);
+
+// Candidates for upstream deletion found by a full run's merge; applied when the snapshot is complete.
+export const syncDeleteCandidates = sqliteTable(
+  "sync_delete_candidates",
+  {
+    runId: integer("run_id").notNull(),
+    taskId: integer("task_id").notNull(),
+  },
+  (t) => [index("sync_delete_candidates_run_idx").on(t.runId, t.taskId)],
+);
+
+// A single row (id = 1): which run holds the sync lease and until when.
+// A page's batch starts by renewing the lease with `holder_run_id = CASE … ELSE -1`: the check below then
+// fails the whole batch (one transaction) when the run no longer holds the lease, so a zombie writes nothing.
+export const syncLock = sqliteTable(
+  "sync_lock",
+  {
+    id: integer("id").primaryKey(),
+    holderRunId: integer("holder_run_id"),
+    leaseExpiresAt: text("lease_expires_at"),
+  },
+  (t) => [check("sync_lock_holder_check", sql`${t.holderRunId} is null or ${t.holderRunId} >= 0`)],
+);
+
+export type Task = typeof tasks.$inferSelect;
+export type SyncRun = typeof syncRuns.$inferSelect;
+export type SyncError = typeof syncErrors.$inferSelect;

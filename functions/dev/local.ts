@@ -1,0 +1,66 @@
+// `npm run dev`: builds the dashboard, migrates local D1, runs `wrangler dev` and the local cron driver.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { parse as parseToml } from "smol-toml";
+import { startCronDriver } from "./cron-driver";
+
+const port = Number(process.env.PORT ?? 8787);
+const baseUrl = `http://127.0.0.1:${port}`;
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+const log = (fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ time: new Date().toISOString(), source: "dev", ...fields }));
+
+function step(cmd: string, args: string[]) {
+  log({ msg: "running", cmd: [cmd, ...args].join(" ") });
+  const result = spawnSync(cmd, args, { stdio: "inherit", env });
+  if (result.status !== 0) {
+    log({ msg: "step failed", cmd, status: result.status });
+    process.exit(result.status ?? 1);
+  }
+}
+
+step("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
+step("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
+
+// Forward our env (e.g. UPSTREAM_URL, SIM_FAILURE_RATE) to the worker as vars.
+const varArgs = Object.entries(process.env)
+  .filter(([k]) => /^(SIM_|SYNC_|UPSTREAM_|API_TOKEN$|LOG_LEVEL$)/.test(k))
+  .flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+const wrangler: ChildProcess = spawn(
+  "npx",
+  ["wrangler", "dev", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(port), ...varArgs],
+  { stdio: "inherit", env },
+);
+
+async function waitForHealth() {
+  for (let i = 0; i < 120; i++) {
+    try {
+      const res = await fetch(`${baseUrl}/api/health`);
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+const config = parseToml(readFileSync("wrangler.toml", "utf8")) as { triggers?: { crons?: string[] } };
+let stopCrons = () => {};
+if (await waitForHealth()) {
+  log({ msg: "ready", dashboard: `${baseUrl}/`, api: `${baseUrl}/api/docs` });
+  stopCrons = startCronDriver({ crons: config.triggers?.crons ?? [], baseUrl, log });
+} else {
+  log({ msg: "wrangler dev did not answer /api/health within 60 s" });
+}
+
+function shutdown() {
+  stopCrons();
+  wrangler.kill("SIGTERM");
+}
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+wrangler.on("exit", (code) => {
+  stopCrons();
+  process.exit(code ?? 0);
+});

@@ -1,0 +1,57 @@
+// The one error type handlers throw, and the one JSON shape every error response takes.
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export type ErrorCode =
+  | "validation_error"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "method_not_allowed"
+  | "sync_in_progress"
+  | "not_retryable"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "upstream_failed"
+  | "internal";
+
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  validation_error: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  sync_in_progress: 409,
+  not_retryable: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  upstream_failed: 502,
+  internal: 500,
+};
+
+export type ErrorBody = {
+  error: { code: ErrorCode; message: string; details?: unknown; [extra: string]: unknown };
+  [extra: string]: unknown;
+};
+
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    // Extra top-level members, e.g. the running run beside a 409.
+    readonly extra?: Record<string, unknown>,
+    readonly errorExtra?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.status = STATUS[code];
+  }
+
+  body(): ErrorBody {
+    const error: ErrorBody["error"] = { code: this.code, message: this.message, ...this.errorExtra };
+    if (this.details !== undefined) error.details = this.details;
+    return { error, ...this.extra };
+  }
+}
+
+export const notFound = (what: string) => new ApiError("not_found", `${what} not found`);

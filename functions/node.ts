@@ -1,0 +1,55 @@
+// Node entry: libSQL on DATABASE_URL, the built dashboard from dist/web, the cron run in-process.
+import { readFileSync } from "node:fs";
+import { serve } from "@hono/node-server";
+import { serveStatic } from "@hono/node-server/serve-static";
+import { Cron } from "croner";
+import { parse as parseToml } from "smol-toml";
+import { createLibsqlDb } from "../db/libsql";
+import { createApp } from "./app";
+import { parseConfig } from "./config";
+import { createLogger } from "./logger";
+
+const config = parseConfig(process.env);
+const logger = createLogger(config.LOG_LEVEL);
+const databaseUrl = config.DATABASE_URL ?? "file:.data/tasksync.db";
+const { db, close } = await createLibsqlDb(databaseUrl, config.DATABASE_AUTH_TOKEN);
+
+const app = createApp({
+  config,
+  dbKind: "libsql",
+  db: () => db,
+  logger,
+  web: serveStatic({ root: "./dist/web", rewriteRequestPath: (p) => (p.includes(".") ? p : "/index.html") }),
+});
+
+// The same schedule as the Workers cron trigger unless SYNC_CRON says otherwise.
+const wrangler = parseToml(readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8")) as {
+  triggers?: { crons?: string[] };
+};
+const cronExpr = config.SYNC_CRON ?? wrangler.triggers?.crons?.[0];
+const job =
+  cronExpr && cronExpr !== "off"
+    ? new Cron(cronExpr, { protect: true }, () => {
+        logger.info("scheduled tick", { cron: cronExpr });
+      })
+    : undefined;
+
+const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+  logger.info("listening", {
+    url: `http://127.0.0.1:${info.port}/`,
+    database: databaseUrl,
+    cron: cronExpr ?? "off",
+  });
+});
+
+function shutdown(signal: string) {
+  logger.info("shutting down", { signal });
+  job?.stop();
+  server.close(() => {
+    close();
+    process.exit(0);
+  });
+  setTimeout(() => process.exit(1), 10_000).unref();
+}
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));
