@@ -4,13 +4,15 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "./errors";
-import { type AppDeps, createRouter } from "./router";
+import { type AppDeps, createRouter, resolveDeps } from "./router";
 import { healthRoutes } from "./routes/health";
+import { syncRoutes } from "./routes/sync";
+import { simulatorRoutes } from "./simulator/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export function createApp(input: AppDeps) {
-  const deps = { clock: () => new Date(), ...input };
+  const deps = resolveDeps(input);
   const app = createRouter();
 
   app.use(requestId());
@@ -72,7 +74,9 @@ export function createApp(input: AppDeps) {
     }),
   );
 
-  const routes = app.route("/api", healthRoutes());
+  const routes = app.route("/api", healthRoutes()).route("/api/sync", syncRoutes());
+  // The simulator exists only when no real upstream is configured.
+  if (deps.simulator) app.route("/simulator", simulatorRoutes(deps.simulator));
 
   if (deps.web) app.use("*", deps.web);
 

@@ -8,29 +8,42 @@ import { createLibsqlDb } from "../db/libsql";
 import { createApp } from "./app";
 import { parseConfig } from "./config";
 import { createLogger } from "./logger";
-
-const config = parseConfig(process.env);
-const logger = createLogger(config.LOG_LEVEL);
-const databaseUrl = config.DATABASE_URL ?? "file:.data/tasksync.db";
-const { db, close } = await createLibsqlDb(databaseUrl, config.DATABASE_AUTH_TOKEN);
-
-const app = createApp({
-  config,
-  dbKind: "libsql",
-  db: () => db,
-  logger,
-  web: serveStatic({ root: "./dist/web", rewriteRequestPath: (p) => (p.includes(".") ? p : "/index.html") }),
-});
+import { resolveDeps } from "./router";
+import { runScheduledSync } from "./sync/engine";
+import { simulatorFromConfig, upstreamFor } from "./sync/upstream";
+import { syncDeps } from "./sync-deps";
 
 // The same schedule as the Workers cron trigger unless SYNC_CRON says otherwise.
 const wrangler = parseToml(readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8")) as {
   triggers?: { crons?: string[] };
 };
-const cronExpr = config.SYNC_CRON ?? wrangler.triggers?.crons?.[0];
+const env = parseConfig(process.env);
+const config = { ...env, SYNC_CRON: env.SYNC_CRON ?? wrangler.triggers?.crons?.[0] };
+const logger = createLogger(config.LOG_LEVEL);
+const databaseUrl = config.DATABASE_URL ?? "file:.data/tasksync.db";
+const { db, close } = await createLibsqlDb(databaseUrl, config.DATABASE_AUTH_TOKEN);
+
+const simulator = config.UPSTREAM_URL ? undefined : simulatorFromConfig(config);
+const deps = resolveDeps({
+  config,
+  dbKind: "libsql",
+  db: () => db,
+  logger,
+  upstream: upstreamFor(config, simulator),
+  simulator,
+  web: serveStatic({ root: "./dist/web", rewriteRequestPath: (p) => (p.includes(".") ? p : "/index.html") }),
+});
+const app = createApp(deps);
+
+const cronExpr = config.SYNC_CRON;
+// `protect` skips a tick while the previous one still runs; the lease guards against other processes.
 const job =
   cronExpr && cronExpr !== "off"
-    ? new Cron(cronExpr, { protect: true }, () => {
+    ? new Cron(cronExpr, { protect: true }, async () => {
         logger.info("scheduled tick", { cron: cronExpr });
+        await runScheduledSync(syncDeps(deps, db), cronExpr).catch((err: unknown) =>
+          logger.error("scheduled sync crashed", { error: String(err) }),
+        );
       })
     : undefined;
 

@@ -5,6 +5,8 @@ import type { Db, DbKind } from "../db/client";
 import type { Config } from "./config";
 import { ApiError } from "./errors";
 import type { Logger } from "./logger";
+import type { Simulator } from "./simulator/dataset";
+import type { Upstream } from "./sync/upstream-client";
 
 export type Clock = () => Date;
 
@@ -14,13 +16,29 @@ export type AppDeps = {
   /** The database for this request; Workers build it from the binding in `env` per request. */
   db: (env: unknown) => Db;
   logger: Logger;
+  upstream: Upstream;
+  /** Present when no UPSTREAM_URL is configured: mounted at /simulator. */
+  simulator?: Simulator;
   clock?: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  /** Test seam for the sync engine: runs after each committed page. */
+  afterPage?: (runId: number, page: number) => void | Promise<void>;
   /** Serves the built dashboard for paths no API route claims (Node); Workers serve it as assets. */
   web?: MiddlewareHandler;
 };
 
+export type ResolvedDeps = AppDeps & Required<Pick<AppDeps, "clock" | "sleep">>;
+
+export function resolveDeps(input: AppDeps): ResolvedDeps {
+  return {
+    ...input,
+    clock: input.clock ?? (() => new Date()),
+    sleep: input.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+}
+
 export type AppEnv = {
-  Variables: { db: Db; deps: Required<Omit<AppDeps, "web">> & Pick<AppDeps, "web"> };
+  Variables: { db: Db; deps: ResolvedDeps };
 };
 
 /** A router whose request validation failures all become the one 400 error shape. */

@@ -1,35 +1,46 @@
-// Cloudflare Workers entry: wires D1, config from vars and the scheduled handler into the one app.
+// Cloudflare Workers entry: wires D1, config from vars, the upstream and the scheduled handler into the one app.
 import { createD1Db } from "../db/d1";
 import { createApp } from "./app";
 import { parseConfig } from "./config";
 import { createLogger } from "./logger";
+import { type ResolvedDeps, resolveDeps } from "./router";
+import { runScheduledSync } from "./sync/engine";
+import { simulatorFromConfig, upstreamFor } from "./sync/upstream";
+import { syncDeps } from "./sync-deps";
 
 type Env = { DB: D1Database; ASSETS: Fetcher } & Record<string, unknown>;
 
-// Config is parsed once per isolate; the database is built per request from the binding.
-let app: ReturnType<typeof createApp> | undefined;
-function appFor(env: Env) {
-  if (!app) {
+// Config, logger and simulator live as long as the isolate (the simulator's state must survive across
+// requests); the database is built per request or per tick from the binding.
+let wired: { app: ReturnType<typeof createApp>; deps: ResolvedDeps } | undefined;
+
+function wire(env: Env) {
+  if (!wired) {
     const config = parseConfig(env);
-    app = createApp({
+    const simulator = config.UPSTREAM_URL ? undefined : simulatorFromConfig(config);
+    const deps = resolveDeps({
       config,
       dbKind: "d1",
       db: (e) => createD1Db((e as Env).DB),
       logger: createLogger(config.LOG_LEVEL),
+      upstream: upstreamFor(config, simulator),
+      simulator,
     });
+    wired = { app: createApp(deps), deps };
   }
-  return app;
+  return wired;
 }
 
 export default {
   fetch(request, env, ctx) {
-    return appFor(env).fetch(request, env, ctx);
+    return wire(env).app.fetch(request, env, ctx);
   },
-  async scheduled(controller, env) {
-    const config = parseConfig(env);
-    createLogger(config.LOG_LEVEL).info("scheduled tick", {
+  scheduled(controller, env, ctx) {
+    const { deps } = wire(env);
+    deps.logger.info("scheduled tick", {
       cron: controller.cron,
       at: new Date(controller.scheduledTime).toISOString(),
     });
+    ctx.waitUntil(runScheduledSync(syncDeps(deps, deps.db(env)), controller.cron));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,334 @@
+// /api/sync: trigger a run and get its truthful result, the status card, run history and retries.
+import { createRoute, z } from "@hono/zod-openapi";
+import { Cron } from "croner";
+import type { Context } from "hono";
+import { RUN_STATUSES, RUN_TRIGGERS, SYNC_MODES, type SyncRun } from "../../db/schema";
+import {
+  consecutiveFailures,
+  getRun,
+  lastSuccessAt,
+  latestRun,
+  listRuns,
+  reapExpired,
+  runErrors,
+} from "../../db/sync-runs";
+import { ApiError, type ErrorCode } from "../errors";
+import { type AppEnv, createRouter } from "../router";
+import { retrySync, runSync, type SyncOutcome } from "../sync/engine";
+import { syncDeps } from "../sync-deps";
+
+const RunErrorSchema = z.object({
+  at: z.string(),
+  kind: z.string(),
+  message: z.string(),
+  http_status: z.number().int().optional(),
+  external_id: z.string().optional(),
+  retryable: z.boolean(),
+});
+
+const CountsSchema = z.object({
+  fetched: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  deleted: z.number().int(),
+  skipped: z.number().int(),
+  invalid: z.number().int(),
+});
+
+export const RunSchema = z
+  .object({
+    id: z.number().int(),
+    status: z.enum(RUN_STATUSES),
+    trigger: z.enum(RUN_TRIGGERS),
+    mode: z.enum(SYNC_MODES),
+    retry_of: z.number().int().nullable(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    duration_ms: z.number().int().nullable(),
+    pages: z.number().int(),
+    attempts: z.number().int(),
+    counts: CountsSchema,
+    message: z.string().nullable(),
+    next_allowed_at: z.string().nullable(),
+    errors: z.array(RunErrorSchema),
+    error_count: z.number().int(),
+    progress: z
+      .object({ pages: z.number().int(), fetched: z.number().int(), heartbeat_at: z.string() })
+      .nullable(),
+  })
+  .openapi("SyncRun");
+
+const ErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).passthrough(),
+  })
+  .passthrough()
+  .openapi("Error");
+
+const RunErrorResponse = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), run_id: z.number().int().optional() }),
+    run: RunSchema.optional(),
+  })
+  .openapi("SyncRunError");
+
+const StatusSchema = z
+  .object({
+    status: z.union([z.enum(RUN_STATUSES), z.literal("no sync yet")]),
+    running: z.boolean(),
+    last_success_at: z.string().nullable(),
+    consecutive_failures: z.number().int(),
+    next_scheduled_at: z.string().nullable(),
+  })
+  .passthrough()
+  .openapi("SyncStatus");
+
+export type RunView = z.infer<typeof RunSchema>;
+
+export async function runView(
+  db: AppEnv["Variables"]["db"],
+  run: SyncRun,
+  errorLimit = 50,
+): Promise<RunView> {
+  const { rows, total } = await runErrors(db, run.id, errorLimit);
+  return {
+    id: run.id,
+    status: run.status,
+    trigger: run.trigger,
+    mode: run.mode,
+    retry_of: run.retryOf,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    duration_ms: run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
+    pages: run.pages,
+    attempts: run.attempts,
+    counts: {
+      fetched: run.fetched,
+      created: run.created,
+      updated: run.updated,
+      unchanged: run.unchanged,
+      deleted: run.deleted,
+      skipped: run.skipped,
+      invalid: run.invalid,
+    },
+    message: run.message,
+    next_allowed_at: run.nextAllowedAt,
+    errors: rows.map((e) => ({
+      at: e.at,
+      kind: e.kind,
+      message: e.message,
+      ...(e.httpStatus !== null ? { http_status: e.httpStatus } : {}),
+      ...(e.externalId !== null ? { external_id: e.externalId } : {}),
+      retryable: e.retryable,
+    })),
+    error_count: total,
+    progress:
+      run.status === "running"
+        ? { pages: run.pages, fetched: run.fetched, heartbeat_at: run.heartbeatAt }
+        : null,
+  };
+}
+
+export function nextScheduledAt(cron: string | undefined, now: Date): string | null {
+  if (!cron || cron === "off") return null;
+  try {
+    return new Cron(cron, { paused: true }).nextRun(now)?.toISOString() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const runResponses = {
+  200: {
+    description: "The run finished `success` or `partial`",
+    content: { "application/json": { schema: RunSchema } },
+  },
+  409: {
+    description:
+      "Another run holds the lease (`sync_in_progress`), or the run cannot be retried (`not_retryable`)",
+    content: { "application/json": { schema: RunErrorResponse } },
+  },
+  502: {
+    description: "The run ended `failed` or `deferred`: the error names it, `run` has the details",
+    content: { "application/json": { schema: RunErrorResponse } },
+  },
+};
+
+const IdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER)
+    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
+});
+
+const triggerRoute = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["sync"],
+  summary: "Run a sync now and answer its result",
+  request: {
+    body: {
+      required: false,
+      content: {
+        "application/json": {
+          schema: z
+            .object({ mode: z.enum(SYNC_MODES).optional() })
+            .passthrough()
+            .openapi("SyncRequest", { example: { mode: "full" } }),
+        },
+      },
+    },
+  },
+  responses: {
+    ...runResponses,
+    400: { description: "Invalid body", content: { "application/json": { schema: ErrorSchema } } },
+  },
+});
+
+const statusRoute = createRoute({
+  method: "get",
+  path: "/status",
+  tags: ["sync"],
+  summary: "The latest run, whether one is running, and the schedule",
+  responses: { 200: { description: "Status", content: { "application/json": { schema: StatusSchema } } } },
+});
+
+const runsRoute = createRoute({
+  method: "get",
+  path: "/runs",
+  tags: ["sync"],
+  summary: "Run history, newest first",
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      cursor: z
+        .string()
+        .regex(/^\d{1,15}$/, "cursor must be a value from next_cursor")
+        .optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of runs",
+      content: {
+        "application/json": {
+          schema: z.object({ results: z.array(RunSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    400: { description: "Invalid query", content: { "application/json": { schema: ErrorSchema } } },
+  },
+});
+
+const runRoute = createRoute({
+  method: "get",
+  path: "/runs/{id}",
+  tags: ["sync"],
+  summary: "One run with its errors",
+  request: { params: IdParam },
+  responses: {
+    200: { description: "The run", content: { "application/json": { schema: RunSchema } } },
+    404: { description: "Unknown run", content: { "application/json": { schema: ErrorSchema } } },
+  },
+});
+
+const retryRoute = createRoute({
+  method: "post",
+  path: "/runs/{id}/retry",
+  tags: ["sync"],
+  summary: "Retry a run that did not succeed, from its checkpoint",
+  request: { params: IdParam },
+  responses: {
+    ...runResponses,
+    404: { description: "Unknown run", content: { "application/json": { schema: ErrorSchema } } },
+  },
+});
+
+async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
+  const db = c.get("db");
+  const fail = async (code: ErrorCode, message: string, run: SyncRun | undefined) => {
+    const err = new ApiError(
+      code,
+      message,
+      undefined,
+      run ? { run: await runView(db, run) } : undefined,
+      run ? { run_id: run.id } : undefined,
+    );
+    return c.json(err.body(), err.status);
+  };
+  switch (outcome.kind) {
+    case "not_found":
+      throw new ApiError("not_found", "Sync run not found");
+    case "not_retryable":
+      return fail(
+        "not_retryable",
+        `Run ${outcome.run.id} is ${outcome.run.status}; only failed, partial, deferred or abandoned runs can be retried`,
+        outcome.run,
+      );
+    case "busy":
+      return fail(
+        "sync_in_progress",
+        outcome.running ? `Sync run ${outcome.running.id} is already running` : "A sync is already running",
+        outcome.running,
+      );
+    case "finished": {
+      const { run } = outcome;
+      if (run.status === "success" || run.status === "partial") return c.json(await runView(db, run), 200);
+      return fail("upstream_failed", run.message ?? `Sync ${run.status}`, run);
+    }
+  }
+}
+
+export function syncRoutes() {
+  return createRouter()
+    .openapi(triggerRoute, async (c) => {
+      const body = c.req.header("content-type") ? c.req.valid("json") : {};
+      return answer(
+        c,
+        await runSync(syncDeps(c.get("deps"), c.get("db")), { trigger: "manual", mode: body?.mode }),
+      ) as never;
+    })
+    .openapi(statusRoute, async (c) => {
+      const db = c.get("db");
+      const { clock, config } = c.get("deps");
+      const now = clock();
+      await reapExpired(db, now.toISOString());
+      const [run, lastSuccess, failures] = await Promise.all([
+        latestRun(db),
+        lastSuccessAt(db),
+        consecutiveFailures(db),
+      ]);
+      const common = {
+        running: run?.status === "running",
+        last_success_at: lastSuccess,
+        consecutive_failures: failures,
+        next_scheduled_at: nextScheduledAt(config.SYNC_CRON, now),
+      };
+      if (!run) return c.json({ status: "no sync yet" as const, ...common }, 200);
+      return c.json({ ...(await runView(db, run)), ...common }, 200);
+    })
+    .openapi(runsRoute, async (c) => {
+      const db = c.get("db");
+      const { limit, cursor } = c.req.valid("query");
+      const rows = await listRuns(db, limit + 1, cursor ? Number(cursor) : undefined);
+      const page = rows.slice(0, limit);
+      const results = await Promise.all(page.map((run) => runView(db, run, 5)));
+      const next = rows.length > limit ? String(page[page.length - 1]!.id) : null;
+      return c.json({ results, next_cursor: next }, 200);
+    })
+    .openapi(runRoute, async (c) => {
+      const db = c.get("db");
+      const run = await getRun(db, c.req.valid("param").id);
+      if (!run) throw new ApiError("not_found", "Sync run not found");
+      return c.json(await runView(db, run), 200);
+    })
+    .openapi(retryRoute, async (c) => {
+      return answer(
+        c,
+        await retrySync(syncDeps(c.get("deps"), c.get("db")), c.req.valid("param").id),
+      ) as never;
+    });
+}
