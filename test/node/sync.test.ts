@@ -1,0 +1,7 @@
+import { describe } from "vitest";
+import { syncSuite } from "../shared/sync.suite";
+import { createTestApp } from "./support";
+
+describe("sync on libSQL", () => {
+  syncSuite(createTestApp);
+});
