@@ -1,13 +1,17 @@
 import { env } from "cloudflare:test";
 import { describe } from "vitest";
 import { createD1Db } from "../../db/d1";
-import { buildHarness, resetDb } from "../shared/harness";
+import { buildHarness, type HarnessOptions, resetDb } from "../shared/harness";
 import { syncSuite } from "../shared/sync.suite";
+import { syncPropertySuite } from "../shared/sync-property.suite";
+
+async function d1Harness(options?: HarnessOptions) {
+  const db = createD1Db(env.DB);
+  await resetDb(db);
+  return buildHarness(db, "d1", options);
+}
 
 describe("sync on D1 in the Workers runtime", () => {
-  syncSuite(async (options) => {
-    const db = createD1Db(env.DB);
-    await resetDb(db);
-    return buildHarness(db, "d1", options);
-  });
+  syncSuite(d1Harness);
+  syncPropertySuite(d1Harness, 20);
 });
