@@ -111,7 +111,7 @@ export function parseRetryAfter(value: string | null, now: Date): number | null 
   return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
 }
 
-/** Full-jitter exponential backoff: a random wait in [0, min(max, base·2^attempt)]. */
+/** Exponential backoff with jitter: a random wait in [c/2, c], c = min(max, base·2^(attempt-1)). */
 export function backoffMs(attempt: number, policy: RetryPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(ceiling * (0.5 + random() / 2));

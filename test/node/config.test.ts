@@ -1,0 +1,37 @@
+import { readFileSync } from "node:fs";
+import { parse } from "smol-toml";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../functions/config";
+
+describe("configuration", () => {
+  it("applies the documented defaults", () => {
+    expect(parseConfig({})).toMatchObject({
+      PORT: 8787,
+      SYNC_LEASE_SECONDS: 60,
+      SIM_TOTAL: 500,
+      SIM_FAILURE_RATE: 0.2,
+    });
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseConfig({ UPSTREAM_URL: "", PORT: "" }).UPSTREAM_URL).toBeUndefined();
+  });
+
+  it("refuses bad values with one message naming each", () => {
+    expect(() => parseConfig({ PORT: "http", SIM_FAILURE_RATE: "2", UPSTREAM_URL: "not a url" })).toThrow(
+      /PORT[\s\S]*UPSTREAM_URL[\s\S]*SIM_FAILURE_RATE|PORT[\s\S]*SIM_FAILURE_RATE/,
+    );
+  });
+
+  it("refuses a short API_TOKEN", () => {
+    expect(() => parseConfig({ API_TOKEN: "secret" })).toThrow(/API_TOKEN/);
+  });
+
+  it("wrangler.toml's SYNC_CRON var equals its cron trigger, so next_scheduled_at tells the truth", () => {
+    const toml = parse(readFileSync("wrangler.toml", "utf8")) as {
+      triggers: { crons: string[] };
+      vars: { SYNC_CRON: string };
+    };
+    expect(toml.vars.SYNC_CRON).toBe(toml.triggers.crons[0]);
+  });
+});
