@@ -17,7 +17,9 @@ export async function createLibsqlDb(
   if (url.startsWith("file:") && url !== "file::memory:") {
     mkdirSync(dirname(resolve(url.slice("file:".length))), { recursive: true });
   }
-  const client = createClient({ url, authToken });
+  // One connection for a local file: the pragmas below are per connection, and every statement runs
+  // synchronously inside the client anyway, so a pool would add no parallelism.
+  const client = createClient({ url, authToken, concurrency: 1 });
   if (url.startsWith("file:") || url === ":memory:") {
     // WAL lets the dashboard read while a sync writes; NORMAL sync is durable enough with WAL.
     await client.execute("PRAGMA journal_mode = WAL");

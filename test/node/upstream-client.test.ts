@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   backoffMs,
+  type ClientDeps,
   DEFAULT_RETRY,
   fetchPage,
   parseRetryAfter,
@@ -10,12 +11,12 @@ import {
 
 const now = new Date("2026-06-01T12:00:00.000Z");
 
-function client(responses: Array<() => Response | Promise<Response>>, sleeps: number[] = []) {
+function client(responses: Array<() => Response | Promise<Response>>, sleeps: number[] = []): ClientDeps {
   let i = 0;
   return {
     upstream: {
       baseUrl: "http://upstream.test",
-      fetch: async () => {
+      fetch: async (_url: string, _init: RequestInit) => {
         const next = responses[Math.min(i++, responses.length - 1)]!;
         return next();
       },
@@ -148,14 +149,14 @@ describe("fetchPage", () => {
   it("times out a request that never answers, and retries it", async () => {
     let calls = 0;
     const c = client([]);
-    c.upstream.fetch = (_url: string, init?: RequestInit) => {
+    c.upstream.fetch = (_url, init) => {
       calls++;
       return new Promise((_resolve, reject) => {
-        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+        init.signal?.addEventListener("abort", () => reject(init.signal?.reason));
       });
     };
     c.policy = { ...c.policy, timeoutMs: 20, maxAttempts: 2 };
-    await expect(fetchPage(c as never, { cursor: null, limit: 1, updatedSince: null })).rejects.toMatchObject(
+    await expect(fetchPage(c, { cursor: null, limit: 1, updatedSince: null })).rejects.toMatchObject(
       {
         failure: { kind: "timeout" },
       },
@@ -166,7 +167,7 @@ describe("fetchPage", () => {
   it("asks for the cursor, limit and updated_since it was given", async () => {
     let asked = "";
     const c = client([page([])]);
-    c.upstream.fetch = async (url: string) => {
+    c.upstream.fetch = async (url) => {
       asked = url;
       return Response.json({ data: [], next_cursor: null });
     };

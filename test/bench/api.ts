@@ -1,0 +1,184 @@
+// API benchmark: the Node server over a 100,000-task libSQL file, loaded by autocannon from another process.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { sql } from "drizzle-orm";
+import { createLibsqlDb } from "../../db/libsql";
+
+const TASKS = 100_000;
+const DEEP_ROWS = 90_000;
+const DURATION_S = 5;
+const CONNECTIONS = 10;
+const LIST_PATH = "/api/tasks?status=todo&search=7&limit=50";
+const AUTOCANNON = resolve("node_modules/autocannon/autocannon.js");
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** 100,000 tasks as a sync would leave them: 500 a page sharing one updated_at, a few deleted. */
+async function fill(url: string) {
+  const { db, close } = await createLibsqlDb(url);
+  const statuses = ["todo", "in_progress", "done"];
+  const verbs = ["Review", "Ship", "Fix", "Plan", "Write", "Test", "Refactor", "Deploy"];
+  const base = Date.parse("2025-01-01T00:00:00.000Z");
+  for (let start = 0; start < TASKS; start += 500) {
+    const values = [];
+    for (let i = start; i < start + 500; i++) {
+      const at = new Date(base + Math.floor(i / 500) * 1000).toISOString();
+      const deleted = i % 50 === 0 ? at : null;
+      values.push(
+        sql`(${`ext-${String(i).padStart(7, "0")}`}, ${`${verbs[i % verbs.length]} item ${i}`}, ${statuses[i % 3]}, ${at}, ${`h${i}`}, ${at}, ${at}, ${deleted}, ${deleted ? "upstream" : null})`,
+      );
+    }
+    await db.run(
+      sql`insert into tasks (external_id, title, status, remote_updated_at, content_hash, created_at, updated_at, deleted_at, deleted_by) values ${sql.join(values, sql`, `)}`,
+    );
+  }
+  close();
+}
+
+function startServer(port: number, databaseUrl: string): Promise<ChildProcess> {
+  const child = spawn("npx", ["tsx", "functions/node.ts"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      SYNC_CRON: "off",
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, so stopping it also stops tsx's node child
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr!.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  return new Promise((ok, fail) => {
+    const started = Date.now();
+    const poll = async () => {
+      if (child.exitCode !== null) return fail(new Error(`server exited: ${output.slice(-2000)}`));
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+        if (res.ok) return ok(child);
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() - started > 60_000)
+        return fail(new Error(`server did not start: ${output.slice(-2000)}`));
+      setTimeout(poll, 200);
+    };
+    void poll();
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok();
+    child.once("exit", () => ok());
+    process.kill(-child.pid!, "SIGTERM");
+    setTimeout(() => {
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+    }, 10_000).unref();
+  });
+}
+
+type Cannon = {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+};
+
+/** Runs autocannon in its own process (it must not share the server's or this process's event loop). */
+function cannon(url: string, seconds: number): Promise<Cannon> {
+  return new Promise((ok, fail) => {
+    const child = spawn(
+      process.execPath,
+      [AUTOCANNON, "-j", "-c", String(CONNECTIONS), "-d", String(seconds), url],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on("exit", (code) => {
+      if (code !== 0) return fail(new Error(`autocannon exited ${code}: ${err.slice(-1000)}`));
+      const result = JSON.parse(out) as Cannon;
+      if (result.non2xx || result.errors)
+        return fail(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`));
+      ok(result);
+    });
+  });
+}
+
+/** Warms the route up for a second, then measures it. */
+async function measure(url: string): Promise<Cannon> {
+  await cannon(url, 1);
+  return cannon(url, DURATION_S);
+}
+
+/** The next_cursor after `rows` rows of the default list, walked through the API as a client would. */
+async function cursorAfter(base: string, rows: number): Promise<string> {
+  let cursor = "";
+  for (let seen = 0; seen < rows; seen += 500) {
+    const res = await fetch(`${base}/api/tasks?limit=500${cursor ? `&cursor=${cursor}` : ""}`);
+    const page = (await res.json()) as { next_cursor: string | null };
+    if (!page.next_cursor) throw new Error(`the list ended before ${rows} rows`);
+    cursor = page.next_cursor;
+  }
+  return cursor;
+}
+
+export async function benchApi(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), "tasksync-api-bench-"));
+  const databaseUrl = `file:${join(dir, "bench.db")}`;
+  let server: ChildProcess | undefined;
+  try {
+    await fill(databaseUrl);
+    const port = await freePort();
+    server = await startServer(port, databaseUrl);
+    const base = `http://127.0.0.1:${port}`;
+
+    const list = await measure(`${base}${LIST_PATH}`);
+    const hello = await measure(`${base}/api/health`);
+    const first = await measure(`${base}/api/tasks?limit=50`);
+    const deep = await measure(`${base}/api/tasks?limit=50&cursor=${await cursorAfter(base, DEEP_ROWS)}`);
+
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      "api.list_rps": round(list.requests.average),
+      "api.list_p99_ms": round(list.latency.p99),
+      "api.hello_rps": round(hello.requests.average),
+      "api.ratio": round(list.requests.average / hello.requests.average),
+      "api.first_page_p50_ms": round(first.latency.p50),
+      "api.deep_page_p50_ms": round(deep.latency.p50),
+    };
+  } finally {
+    if (server) await stopServer(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `tsx test/bench/api.ts` runs this part alone.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await benchApi());
+}

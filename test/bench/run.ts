@@ -1,0 +1,47 @@
+// `npm run bench`: runs every benchmark part, checks the goals, prints a table, writes results/latest.json.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { benchSync } from "./sync";
+import { benchWeb } from "./web";
+
+type Goal = { key: string; ok: (r: Record<string, number>) => boolean; text: string };
+
+const GOALS: Goal[] = [
+  { key: "sync.ratio", ok: (r) => r["sync.ratio"]! <= 3, text: "≤ 3 × the bare upsert floor" },
+  { key: "sync.noop_rows_written", ok: (r) => r["sync.noop_rows_written"] === 0, text: "0 rows written" },
+  { key: "sync.incremental_ratio", ok: (r) => r["sync.incremental_ratio"]! <= 0.1, text: "≤ 10% of full_s" },
+  { key: "sync.peak_rss_mb", ok: (r) => r["sync.peak_rss_mb"]! <= 200, text: "≤ 200 MB" },
+  { key: "web.js_gzip_kb", ok: (r) => r["web.js_gzip_kb"]! <= 50, text: "≤ 50 KiB gzip" },
+];
+
+const parts: Array<[string, () => Promise<Record<string, number>>]> = [
+  ["sync", benchSync],
+  ["web", benchWeb],
+];
+
+const only = process.argv.slice(2);
+const results: Record<string, number> = {};
+for (const [name, run] of parts) {
+  if (only.length && !only.includes(name)) continue;
+  process.stderr.write(`bench: ${name}…\n`);
+  Object.assign(results, await run());
+}
+
+const rows = Object.entries(results).map(([key, value]) => {
+  const goal = GOALS.find((g) => g.key === key && key in results);
+  const verdict = goal ? `${goal.ok(results) ? "PASS" : "FAIL"} (${goal.text})` : "";
+  return `| ${key} | ${Number.isInteger(value) ? value : value.toFixed(3)} | ${verdict} |`;
+});
+console.log(["| metric | value | goal |", "|---|---|---|", ...rows].join("\n"));
+
+mkdirSync("test/bench/results", { recursive: true });
+writeFileSync(
+  "test/bench/results/latest.json",
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+);
+const failed = GOALS.filter((g) => g.key in results && !g.ok(results));
+if (failed.length) {
+  console.error(`bench: goals missed: ${failed.map((g) => g.key).join(", ")}`);
+  process.exitCode = 1;
+}
+// Child servers and database handles must not keep the benchmark alive.
+process.exit();

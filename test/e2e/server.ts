@@ -1,0 +1,114 @@
+// Starts the real Node entry (libSQL on a fresh file, built-in simulator) for browser tests, and stops it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export type TestServer = {
+  url: string;
+  /** The libSQL file the server uses (WAL mode, so a test can write to it while the server runs). */
+  dbFile: string;
+  /** fetch against the server with a JSON body; the Origin header makes mutating calls same-origin. */
+  api: (path: string, init?: { method?: string; body?: unknown }) => Promise<Response>;
+  stop: () => Promise<void>;
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`server did not answer /api/health within 60 s:\n${output()}`);
+}
+
+/** Starts `tsx functions/node.ts` on a free port with a fresh database; extra env overrides the defaults. */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "tasksync-e2e-"));
+  const dbFile = join(dir, "e2e.db");
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn("npx", ["tsx", "functions/node.ts"], {
+    cwd: ROOT,
+    // Its own process group, so stop() ends npx and the node it starts together.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: `file:${dbFile}`,
+      SYNC_CRON: "off",
+      LOG_LEVEL: "warn",
+      SIM_FAILURE_RATE: "0",
+      SIM_TOTAL: "120",
+      ...env,
+    },
+  });
+  let log = "";
+  child.stdout?.on("data", (chunk) => {
+    log += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    log += chunk;
+  });
+
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealth(url, child, () => log);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
+    fetch(`${url}${path}`, {
+      method: init.method ?? "GET",
+      headers: { origin: url, "content-type": "application/json" },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(60_000),
+    });
+
+  return { url, dbFile, api, stop };
+}

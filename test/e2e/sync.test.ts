@@ -1,0 +1,144 @@
+// Browser tests of the sync side of the dashboard: trigger, live progress, failure details, retry, races.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, openDashboard, screenshot, visibleText, waitForText } from "./browser";
+import { startServer, type TestServer } from "./server";
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  // Small pages, so a sync with upstream latency spans several seconds and can be watched.
+  [server, browser] = await Promise.all([startServer({ SYNC_PAGE_SIZE: "20" }), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+afterEach(async () => {
+  await server.api("/simulator/config", {
+    method: "PUT",
+    body: { failure_rate: 0, latency_ms: 0, failure_kinds: ["http_500", "http_503", "timeout", "malformed"] },
+  });
+});
+
+async function latestRunId(): Promise<number> {
+  const res = await server.api("/api/sync/runs?limit=1");
+  const body = (await res.json()) as { results: { id: number }[] };
+  return body.results[0]?.id ?? 0;
+}
+
+const lastRun = (page: Page) => page.getByTestId("last-run");
+
+describe("dashboard sync", () => {
+  it("syncs from the button and shows the counts and the rows", async () => {
+    const { page, problems } = await openDashboard(browser, server.url);
+
+    await page.getByRole("button", { name: "Sync now" }).click();
+
+    const card = await waitForText(lastRun(page), /Succeeded/);
+    expect(card).toMatch(/Run #\d+/);
+    expect(await visibleText(page.getByTestId("count-fetched"))).toBe("120");
+    await waitForText(page.getByTestId("task-count"), /^\d+ tasks?$/);
+    expect(await page.getByTestId("task-row").count()).toBe(25);
+    await waitForText(page.getByTestId("toast"), /Run #\d+ succeeded in .*120 fetched/);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows a failed run's details in plain words, then Retry succeeds", async () => {
+    await server.api("/simulator/config", {
+      method: "PUT",
+      body: { failure_rate: 1, failure_kinds: ["http_500"] },
+    });
+    const { page, problems } = await openDashboard(browser, server.url, { expectedStatuses: [502] });
+
+    await page.getByRole("button", { name: "Sync now" }).click();
+
+    const card = await waitForText(lastRun(page), /Failed/, 30_000);
+    const failedId = Number(/Run #(\d+)/.exec(card)?.[1]);
+    expect(card).toContain("The upstream answered with an HTTP error (HTTP 500)");
+    expect(card).toContain("nothing from this run was saved");
+    expect(card).toMatch(/Upstream requests\s+\d+ \(retries included\)/);
+    await waitForText(page.getByTestId("toast"), new RegExp(`Run #${failedId} failed`));
+    await screenshot(page, "failure");
+
+    await server.api("/simulator/config", { method: "PUT", body: { failure_rate: 0 } });
+    await page.getByRole("button", { name: `Retry run #${failedId}` }).click();
+
+    const retried = await waitForText(
+      lastRun(page),
+      new RegExp(`Succeeded[\\s\\S]*retry of run #${failedId}`),
+      30_000,
+    );
+    expect(retried).toMatch(/Trigger\s+retry/);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("follows a sync started through the API live, without a reload", async () => {
+    const { page, problems } = await openDashboard(browser, server.url);
+    const before = await latestRunId();
+    await server.api("/simulator/config", { method: "PUT", body: { latency_ms: 1200 } });
+
+    const started = server.api("/api/sync", { method: "POST", body: { mode: "full" } });
+
+    const live = await waitForText(
+      page.getByTestId("sync-live"),
+      /Run #\d+ \(manual, full\) is running/,
+      10_000,
+    );
+    expect(Number(/Run #(\d+)/.exec(live)?.[1])).toBeGreaterThan(before);
+    expect(await page.getByRole("button", { name: "Sync running…" }).isDisabled()).toBe(true);
+    const run = (await (await started).json()) as { id: number };
+    await waitForText(lastRun(page), new RegExp(`Run #${run.id}\\s+Succeeded`), 10_000);
+    await waitForText(page.getByRole("button", { name: "Sync now" }), /Sync now/);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("lets one of two racing tabs run the sync while the other follows it", async () => {
+    await server.api("/simulator/config", { method: "PUT", body: { latency_ms: 300 } });
+    const tabs = await Promise.all([
+      openDashboard(browser, server.url, { expectedStatuses: [409] }),
+      openDashboard(browser, server.url, { expectedStatuses: [409] }),
+    ]);
+    const buttons = tabs.map(({ page }) => page.getByRole("button", { name: "Sync now" }));
+    await Promise.all(buttons.map((b) => b.waitFor()));
+
+    await Promise.all(buttons.map((b) => b.click()));
+
+    // Exactly one tab got 409 and follows the other's run; the other announces the run it started.
+    const followerIndex = await Promise.any(
+      tabs.map(({ page }, i) =>
+        page
+          .getByTestId("following")
+          .waitFor({ timeout: 10_000 })
+          .then(() => i),
+      ),
+    );
+    const follower = tabs[followerIndex].page;
+    const runner = tabs[1 - followerIndex].page;
+    expect(await visibleText(follower.getByTestId("following"))).toMatch(
+      /A sync is already running — following it/,
+    );
+    await waitForText(runner.getByTestId("toast"), /Run #\d+ succeeded/, 20_000);
+    expect(await runner.getByTestId("following").count()).toBe(0);
+    await waitForText(follower.getByTestId("following"), /finished: succeeded/, 20_000);
+
+    const ids = await Promise.all(
+      tabs.map(async ({ page }) => {
+        const card = await waitForText(lastRun(page), /Succeeded/, 20_000);
+        return /Run #(\d+)/.exec(card)?.[1];
+      }),
+    );
+    expect(ids[0]).toBe(ids[1]);
+    expect(Number(ids[0])).toBe(await latestRunId());
+    for (const { page, problems } of tabs) {
+      expect(problems).toEqual([]);
+      await page.context().close();
+    }
+  });
+});

@@ -1,0 +1,106 @@
+// Starts a sync and shows the one under way, whoever started it (this tab, another tab, the schedule).
+import type { Run, SyncMode, SyncStatus } from "../api";
+import { isRun } from "../api";
+import { formatRelative, formatTime, plural, RUN_STATUS_LABEL } from "../format";
+
+type Props = {
+  status: SyncStatus | null;
+  statusError: string | null;
+  mode: SyncMode;
+  onModeChange: (mode: SyncMode) => void;
+  onSync: () => void;
+  /** A sync or retry request from this tab is out. */
+  busy: boolean;
+  /** Set after a 409: the run someone else started, which this tab follows (and how it ended). */
+  following: { id: number; finished: Run | null } | null;
+};
+
+export function SyncPanel({ status, statusError, mode, onModeChange, onSync, busy, following }: Props) {
+  const running = status?.running === true;
+  const run = isRun(status) ? status : null;
+  return (
+    <section class="card" aria-labelledby="sync-title">
+      <h2 id="sync-title">Sync</h2>
+      <form
+        class="sync-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSync();
+        }}
+      >
+        <label class="field">
+          <span>Mode</span>
+          <select
+            value={mode}
+            aria-describedby="mode-hint"
+            onChange={(e) => onModeChange(e.currentTarget.value as SyncMode)}
+          >
+            <option value="full">Full</option>
+            <option value="incremental">Incremental</option>
+          </select>
+        </label>
+        <button type="submit" class="button primary" disabled={busy || running} aria-keyshortcuts="s">
+          {busy || running ? "Sync running…" : "Sync now"}
+        </button>
+        <p id="mode-hint" class="hint muted">
+          {mode === "full"
+            ? "Reads every upstream task and removes the ones upstream deleted."
+            : "Reads only what changed upstream since the last successful run."}
+        </p>
+      </form>
+
+      <div class="live" role="status" data-testid="sync-live">
+        {running && run ? (
+          <div class="progress-line">
+            <progress aria-label={`Run ${run.id} in progress`} />
+            <span>
+              Run #{run.id} ({run.trigger}, {run.mode}) is running: page {run.progress?.pages ?? run.pages},{" "}
+              {plural(run.progress?.fetched ?? run.counts.fetched, "record")} so far, started{" "}
+              {formatRelative(run.started_at)}.
+            </span>
+          </div>
+        ) : busy ? (
+          <span>Starting the sync…</span>
+        ) : null}
+        {following && (
+          <p class="notice" data-testid="following">
+            {following.finished
+              ? `The sync this tab followed (run #${following.id}) finished: ${RUN_STATUS_LABEL[following.finished.status].toLowerCase()}.`
+              : `A sync is already running — following it (run #${following.id}).`}
+          </p>
+        )}
+      </div>
+
+      {statusError && (
+        <p class="inline-error" role="alert">
+          Could not load the sync status: {statusError}
+        </p>
+      )}
+
+      {status && (
+        <dl class="facts">
+          <div>
+            <dt>Last success</dt>
+            <dd>
+              {status.last_success_at
+                ? `${formatRelative(status.last_success_at)} (${formatTime(status.last_success_at)})`
+                : "never"}
+            </dd>
+          </div>
+          <div>
+            <dt>Failures in a row</dt>
+            <dd>{status.consecutive_failures}</dd>
+          </div>
+          <div>
+            <dt>Next scheduled sync</dt>
+            <dd>
+              {status.next_scheduled_at
+                ? `${formatRelative(status.next_scheduled_at)} (${formatTime(status.next_scheduled_at)})`
+                : "no schedule"}
+            </dd>
+          </div>
+        </dl>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,97 @@
+// Turns API values (times, durations, statuses, error kinds) into the words the dashboard shows.
+import type { RunCounts, RunError, RunStatus, TaskStatus } from "./api";
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+/** Time of day for today's times, else a short date and time. */
+export function formatShortTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const today = date.toDateString() === new Date().toDateString();
+  return today
+    ? date.toLocaleTimeString(undefined, { timeStyle: "medium" })
+    : date.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+}
+
+/** "12 s ago", "in 3 min": for times near now. */
+export function formatRelative(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "";
+  const diff = new Date(iso).getTime() - now;
+  if (Number.isNaN(diff)) return "";
+  const abs = Math.abs(diff);
+  const [value, unit] =
+    abs < 60_000
+      ? [Math.round(abs / 1000), "s"]
+      : abs < 3_600_000
+        ? [Math.round(abs / 60_000), "min"]
+        : abs < 86_400_000
+          ? [Math.round(abs / 3_600_000), "h"]
+          : [Math.round(abs / 86_400_000), "d"];
+  if (value === 0) return "just now";
+  return diff < 0 ? `${value} ${unit} ago` : `in ${value} ${unit}`;
+}
+
+export const RUN_STATUS_LABEL: Record<RunStatus, string> = {
+  running: "Running",
+  success: "Succeeded",
+  partial: "Partial",
+  failed: "Failed",
+  deferred: "Deferred",
+  abandoned: "Abandoned",
+};
+
+export const TASK_STATUS_LABEL: Record<TaskStatus, string> = {
+  todo: "To do",
+  in_progress: "In progress",
+  done: "Done",
+};
+
+export const RETRYABLE: RunStatus[] = ["failed", "partial", "deferred", "abandoned"];
+
+/** What each run outcome means, in a sentence a newcomer understands. */
+export const RUN_STATUS_EXPLAINED: Partial<Record<RunStatus, string>> = {
+  partial:
+    "Every page was saved, but some records were skipped: invalid records were quarantined, or deletions were held back by the safety guard. Fix the cause and retry.",
+  failed:
+    "The upstream could not be read, so nothing from this run was saved. Retry resumes from its checkpoint.",
+  deferred:
+    "The upstream asked us to slow down (rate limited) for longer than we wait. Pages up to the checkpoint are saved; retry resumes from there.",
+  abandoned:
+    "The process running this sync stopped answering (its lease expired). Saved pages are kept; retry resumes from the checkpoint.",
+};
+
+const KIND_LABEL: Record<string, string> = {
+  http_error: "The upstream answered with an HTTP error",
+  timeout: "The upstream did not answer in time",
+  network: "The upstream could not be reached",
+  rate_limited: "The upstream rate-limited us",
+  malformed_response: "The upstream sent a response we could not read",
+  invalid_record: "A record was invalid and quarantined",
+  lease_lost: "Another process took over this sync",
+  mass_delete_guard: "Deletions were refused by the safety guard",
+  internal: "An internal error stopped the sync",
+};
+
+export function errorKindLabel(error: RunError): string {
+  return KIND_LABEL[error.kind] ?? error.kind.replaceAll("_", " ");
+}
+
+export function countsSummary(counts: RunCounts): string {
+  return `${counts.fetched} fetched · ${counts.created} created · ${counts.updated} updated · ${counts.deleted} deleted`;
+}
+
+export const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
