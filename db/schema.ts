@@ -38,6 +38,15 @@ export const tasks = sqliteTable(
     index("tasks_status_updated_idx").on(t.status, t.deletedAt, t.updatedAt, t.id),
     index("tasks_title_idx").on(t.title, t.id),
     index("tasks_last_run_idx").on(t.lastRunId),
+    // Keyset pages for every other sort and visibility (db/tasks.ts walks these in order; see its plans test).
+    index("tasks_updated_idx").on(t.updatedAt, t.id),
+    index("tasks_live_title_idx").on(t.deletedAt, t.title, t.id),
+    index("tasks_status_title_idx").on(t.status, t.deletedAt, t.title, t.id),
+    index("tasks_live_external_idx").on(t.deletedAt, t.externalId),
+    // The "deleted" view: partial indexes hold only deleted rows, so they stay small and sorted.
+    index("tasks_deleted_updated_idx").on(t.updatedAt, t.id).where(sql`deleted_at is not null`),
+    index("tasks_deleted_title_idx").on(t.title, t.id).where(sql`deleted_at is not null`),
+    index("tasks_deleted_external_idx").on(t.externalId).where(sql`deleted_at is not null`),
   ],
 );
 
@@ -123,3 +132,14 @@ export const syncLock = sqliteTable(
 export type Task = typeof tasks.$inferSelect;
 export type SyncRun = typeof syncRuns.$inferSelect;
 export type SyncError = typeof syncErrors.$inferSelect;
+
+// One row whose version moves on every write to `tasks` (triggers in migration 0004), so a cached task page is
+// known fresh with one primary-key read, whoever wrote: the sync, a user, or SQL by hand.
+export const tasksVersion = sqliteTable(
+  "tasks_version",
+  {
+    id: integer("id").primaryKey(),
+    version: integer("version").notNull(),
+  },
+  (t) => [check("tasks_version_single_row", sql`${t.id} = 1`)],
+);

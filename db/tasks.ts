@@ -1,7 +1,7 @@
 // Task queries for the API: filtered keyset pages, counts, and the user's soft delete and restore.
-import { and, asc, count, desc, eq, gt, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { type TaskStatus, tasks } from "./schema";
+import { type TaskStatus, tasks, tasksVersion as tasksVersionTable } from "./schema";
 
 export const TASK_SORTS = [
   "-updated_at",
@@ -60,9 +60,11 @@ const SORT_COLUMN = {
   external_id: tasks.externalId,
 } as const;
 
+type SortField = keyof typeof SORT_COLUMN;
+
 function sortParts(sort: TaskSort) {
   const descending = sort.startsWith("-");
-  const field = (descending ? sort.slice(1) : sort) as keyof typeof SORT_COLUMN;
+  const field = (descending ? sort.slice(1) : sort) as SortField;
   return { descending, field, column: SORT_COLUMN[field] };
 }
 
@@ -76,32 +78,68 @@ export function likeContains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
-function filterConditions(filter: TaskFilter, forOrderedScan: boolean): SQL[] {
+/**
+ * The WHERE terms of a filter. For a page (`orderedBy` set) only the terms that the index walked in sort
+ * order can seek on stay visible to SQLite's planner; the others get a unary `+`, which forbids index
+ * use for that term. Without it, the planner (no statistics) prefers an index on an equality term and
+ * sorts every match in a temp b-tree, so a page would cost the whole result set rather than its own rows.
+ * The indexes these plans rely on are in db/schema.ts; test/node/tasks.test.ts checks every plan.
+ */
+function filterConditions(filter: TaskFilter, orderedBy?: SortField): SQL[] {
   const where: SQL[] = [];
+  const statuses = [...new Set(filter.statuses ?? [])];
+  const hidden = (term: SQL) => (orderedBy ? sql`+${term}` : term);
   if (filter.deleted === "exclude") where.push(isNull(tasks.deletedAt));
+  // Left visible: it selects the partial "deleted" indexes, which are already in sort order.
   else if (filter.deleted === "only") where.push(isNotNull(tasks.deletedAt));
-  const statuses = filter.statuses ? [...new Set(filter.statuses)] : [];
   if (statuses.length === 1) {
-    where.push(eq(tasks.status, statuses[0]!));
-  } else if (statuses.length > 1 && statuses.length < 3) {
-    // Unary `+` keeps SQLite from answering an IN through the status index, which would return the rows
-    // out of order and sort every match in a temp b-tree; walking an index already in sort order and
-    // filtering keeps a page's cost independent of its depth. (All three statuses = no filter.)
+    // (status, deleted_at, updated_at|title, id) serve a single status among live rows.
+    const seekable = filter.deleted === "exclude" && orderedBy !== "external_id";
+    where.push(
+      seekable || !orderedBy ? eq(tasks.status, statuses[0]!) : sql`+${tasks.status} = ${statuses[0]}`,
+    );
+  } else if (statuses.length === 2) {
+    // All three statuses is no filter at all.
     const list = sql.join(
       statuses.map((s) => sql`${s}`),
       sql`, `,
     );
-    where.push(forOrderedScan ? sql`+${tasks.status} in (${list})` : sql`${tasks.status} in (${list})`);
+    where.push(sql`${hidden(sql`${tasks.status}`)} in (${list})`);
   }
   if (filter.search) where.push(sql`${tasks.title} like ${likeContains(filter.search)} escape '\\'`);
-  if (filter.updatedAfter) where.push(gt(tasks.updatedAt, filter.updatedAfter));
-  if (filter.updatedBefore) where.push(lt(tasks.updatedAt, filter.updatedBefore));
+  const rangeSeekable = !orderedBy || orderedBy === "updated_at";
+  const updated = rangeSeekable ? sql`${tasks.updatedAt}` : sql`+${tasks.updatedAt}`;
+  if (filter.updatedAfter) where.push(sql`${updated} > ${filter.updatedAfter}`);
+  if (filter.updatedBefore) where.push(sql`${updated} < ${filter.updatedBefore}`);
   return where;
+}
+
+const SELECT_COLUMNS = sql.raw(
+  "id, external_id, title, status, remote_updated_at, created_at, updated_at, deleted_at, deleted_by",
+);
+
+function toTaskRow(r: Record<string, unknown>): TaskRow {
+  return {
+    id: Number(r.id),
+    external_id: r.external_id as string,
+    title: r.title as string,
+    status: r.status as TaskStatus,
+    remote_updated_at: r.remote_updated_at as string,
+    created_at: r.created_at as string,
+    updated_at: r.updated_at as string,
+    deleted_at: (r.deleted_at ?? null) as string | null,
+    deleted_by: (r.deleted_by ?? null) as TaskRow["deleted_by"],
+  };
 }
 
 /**
  * One keyset page: up to `limit` rows after `after` in the sort's order, ties broken by id in the same
- * direction. Seeking on (sort value, id) through an index costs the same at any depth, unlike OFFSET.
+ * direction. Seeking through an index in sort order costs the same at any depth, unlike OFFSET.
+ *
+ * SQLite seeks on a row value `(value, id) < (?, ?)` by its first column only when the second is the rowid,
+ * so a page after a run of equal values (a sync stamps a whole page with one `updated_at`) would rescan
+ * the run. A page after a cursor is therefore two seeks: the rest of the cursor's tie (`value = ? AND id
+ * beyond`), then the values beyond it; each arm is limited, so the final sort handles at most 2 x limit rows.
  */
 export async function listTasks(
   db: Db,
@@ -110,22 +148,35 @@ export async function listTasks(
   limit: number,
   after?: TaskKey,
 ): Promise<TaskRow[]> {
-  const { descending, column } = sortParts(sort);
-  const where = filterConditions(filter, true);
-  if (after) {
-    where.push(
-      descending
-        ? sql`(${column}, ${tasks.id}) < (${after.value}, ${after.id})`
-        : sql`(${column}, ${tasks.id}) > (${after.value}, ${after.id})`,
-    );
+  const rows = await db.all<Record<string, unknown>>(taskPageQuery(filter, sort, limit, after));
+  return rows.map(toTaskRow);
+}
+
+/** The statement behind listTasks, exported so a test can check its query plan. */
+export function taskPageQuery(filter: TaskFilter, sort: TaskSort, limit: number, after?: TaskKey): SQL {
+  const { descending, field, column } = sortParts(sort);
+  const dir = sql.raw(descending ? "desc" : "asc");
+  const beyond = sql.raw(descending ? "<" : ">");
+  const order = sql`order by ${sql.identifier(field)} ${dir}, id ${dir}`;
+  const where = filterConditions(filter, field);
+  if (!after) {
+    return sql`select ${SELECT_COLUMNS} from tasks where ${and(...where) ?? sql`1`} ${order} limit ${limit}`;
   }
-  const order = descending ? [desc(column), desc(tasks.id)] : [asc(column), asc(tasks.id)];
-  return (await db
-    .select(columns)
-    .from(tasks)
-    .where(and(...where))
-    .orderBy(...order)
-    .limit(limit)) as TaskRow[];
+  const tie = and(...where, sql`${column} = ${after.value}`, sql`${tasks.id} ${beyond} ${after.id}`);
+  const rest = and(...where, sql`${column} ${beyond} ${after.value}`);
+  return sql`select * from (select ${SELECT_COLUMNS} from tasks where ${tie} order by id ${dir} limit ${limit})
+    union all
+    select * from (select ${SELECT_COLUMNS} from tasks where ${rest} ${order} limit ${limit})
+    ${order} limit ${limit}`;
+}
+
+/** Moves on every write to tasks (a trigger), so a cached page keyed by it is never stale. */
+export async function tasksVersion(db: Db): Promise<number> {
+  const [row] = await db
+    .select({ v: tasksVersionTable.version })
+    .from(tasksVersionTable)
+    .where(eq(tasksVersionTable.id, 1));
+  return row?.v ?? 0;
 }
 
 /** How many rows match the filter (the whole result, not one page). */
@@ -133,7 +184,7 @@ export async function countTasks(db: Db, filter: TaskFilter): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(tasks)
-    .where(and(...filterConditions(filter, false)));
+    .where(and(...filterConditions(filter)));
   return row?.n ?? 0;
 }
 

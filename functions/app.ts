@@ -1,15 +1,29 @@
 // createApp(deps): the one Hono app both runtimes serve. Entries build deps; everything else starts here.
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { ApiError } from "./errors";
+import { ApiError, type ErrorCode } from "./errors";
 import { type AppDeps, createRouter, resolveDeps } from "./router";
+import { DOCS_PATH, docsContentSecurityPolicy, mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { syncRoutes } from "./routes/sync";
+import { taskRoutes } from "./routes/tasks";
+import { requestGuard } from "./security";
 import { simulatorRoutes } from "./simulator/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+const HTTP_CODES: Record<number, ErrorCode> = {
+  400: "validation_error",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
 
 export function createApp(input: AppDeps) {
   const deps = resolveDeps(input);
@@ -27,6 +41,8 @@ export function createApp(input: AppDeps) {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
+  // Before secureHeaders, so the docs page's own CSP is the one that stays (see routes/docs.ts).
+  app.use(`${DOCS_PATH}/*`, docsContentSecurityPolicy);
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -56,6 +72,9 @@ export function createApp(input: AppDeps) {
     c.set("db", deps.db(c.env));
     await next();
   });
+  // Origin check, optional API_TOKEN and JSON-only bodies for every mutating request.
+  app.use("/api/*", requestGuard(deps.config));
+  app.use("/simulator/*", requestGuard(deps.config));
   app.use(
     "/api/*",
     methodNotAllowed({
@@ -74,9 +93,13 @@ export function createApp(input: AppDeps) {
     }),
   );
 
-  const routes = app.route("/api", healthRoutes()).route("/api/sync", syncRoutes());
+  const routes = app
+    .route("/api", healthRoutes())
+    .route("/api/sync", syncRoutes())
+    .route("/api/tasks", taskRoutes());
   // The simulator exists only when no real upstream is configured.
   if (deps.simulator) app.route("/simulator", simulatorRoutes(deps.simulator));
+  mountDocs(app);
 
   if (deps.web) app.use("*", deps.web);
 
@@ -86,6 +109,12 @@ export function createApp(input: AppDeps) {
   });
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.body(), err.status);
+    // Hono's own 4xx (a validator's malformed JSON, a content-type gate) in our error shape, not a 500.
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = HTTP_CODES[err.status] ?? "validation_error";
+      const mapped = new ApiError(code, err.message || "Bad request");
+      return c.json(mapped.body(), mapped.status);
+    }
     deps.logger.error("unhandled error", {
       request_id: c.get("requestId"),
       path: c.req.path,

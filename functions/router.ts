@@ -1,5 +1,5 @@
 // The app's context types and createRouter(), shared by createApp and every route module.
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Db, DbKind } from "../db/client";
 import type { Config } from "./config";
@@ -57,3 +57,16 @@ export function createRouter() {
     },
   });
 }
+
+/** The one error body every 4xx/5xx has, for the OpenAPI document. */
+export const ErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).passthrough(),
+  })
+  .passthrough()
+  .openapi("Error");
+
+export const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorSchema } },
+});

@@ -13,7 +13,7 @@ import {
   runErrors,
 } from "../../db/sync-runs";
 import { ApiError, type ErrorCode } from "../errors";
-import { type AppEnv, createRouter } from "../router";
+import { type AppEnv, createRouter, errorResponse } from "../router";
 import { retrySync, runSync, type SyncOutcome } from "../sync/engine";
 import { syncDeps } from "../sync-deps";
 
@@ -58,13 +58,6 @@ export const RunSchema = z
       .nullable(),
   })
   .openapi("SyncRun");
-
-const ErrorSchema = z
-  .object({
-    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).passthrough(),
-  })
-  .passthrough()
-  .openapi("Error");
 
 const RunErrorResponse = z
   .object({
@@ -184,7 +177,7 @@ const triggerRoute = createRoute({
   },
   responses: {
     ...runResponses,
-    400: { description: "Invalid body", content: { "application/json": { schema: ErrorSchema } } },
+    400: errorResponse("Invalid body"),
   },
 });
 
@@ -219,7 +212,7 @@ const runsRoute = createRoute({
         },
       },
     },
-    400: { description: "Invalid query", content: { "application/json": { schema: ErrorSchema } } },
+    400: errorResponse("Invalid query"),
   },
 });
 
@@ -231,7 +224,7 @@ const runRoute = createRoute({
   request: { params: IdParam },
   responses: {
     200: { description: "The run", content: { "application/json": { schema: RunSchema } } },
-    404: { description: "Unknown run", content: { "application/json": { schema: ErrorSchema } } },
+    404: errorResponse("Unknown run"),
   },
 });
 
@@ -243,7 +236,7 @@ const retryRoute = createRoute({
   request: { params: IdParam },
   responses: {
     ...runResponses,
-    404: { description: "Unknown run", content: { "application/json": { schema: ErrorSchema } } },
+    404: errorResponse("Unknown run"),
   },
 });
 

@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark part, checks the goals, prints a table, writes results/latest.json.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { benchApi } from "./api";
 import { benchSync } from "./sync";
 import { benchWeb } from "./web";
 
@@ -10,11 +11,18 @@ const GOALS: Goal[] = [
   { key: "sync.noop_rows_written", ok: (r) => r["sync.noop_rows_written"] === 0, text: "0 rows written" },
   { key: "sync.incremental_ratio", ok: (r) => r["sync.incremental_ratio"]! <= 0.1, text: "≤ 10% of full_s" },
   { key: "sync.peak_rss_mb", ok: (r) => r["sync.peak_rss_mb"]! <= 200, text: "≤ 200 MB" },
+  { key: "api.ratio", ok: (r) => r["api.ratio"]! >= 0.5, text: "≥ 0.5 × hello_rps" },
+  {
+    key: "api.deep_page_p50_ms",
+    ok: (r) => r["api.deep_page_p50_ms"]! <= 2 * r["api.first_page_p50_ms"]!,
+    text: "≤ 2 × first_page_p50_ms",
+  },
   { key: "web.js_gzip_kb", ok: (r) => r["web.js_gzip_kb"]! <= 50, text: "≤ 50 KiB gzip" },
 ];
 
 const parts: Array<[string, () => Promise<Record<string, number>>]> = [
   ["sync", benchSync],
+  ["api", benchApi],
   ["web", benchWeb],
 ];
 

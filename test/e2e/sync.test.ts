@@ -41,7 +41,9 @@ describe("dashboard sync", () => {
     const card = await waitForText(lastRun(page), /Succeeded/);
     expect(card).toMatch(/Run #\d+/);
     expect(await visibleText(page.getByTestId("count-fetched"))).toBe("120");
-    await waitForText(page.getByTestId("task-count"), /^\d+ tasks?$/);
+    // The table reloads after the run ends; wait for the synced rows, not the empty table before them.
+    await waitForText(page.getByTestId("task-count"), /^120 tasks$/);
+    await page.getByTestId("task-row").nth(24).waitFor();
     expect(await page.getByTestId("task-row").count()).toBe(25);
     await waitForText(page.getByTestId("toast"), /Run #\d+ succeeded in .*120 fetched/);
     expect(problems).toEqual([]);

@@ -156,11 +156,9 @@ describe("fetchPage", () => {
       });
     };
     c.policy = { ...c.policy, timeoutMs: 20, maxAttempts: 2 };
-    await expect(fetchPage(c, { cursor: null, limit: 1, updatedSince: null })).rejects.toMatchObject(
-      {
-        failure: { kind: "timeout" },
-      },
-    );
+    await expect(fetchPage(c, { cursor: null, limit: 1, updatedSince: null })).rejects.toMatchObject({
+      failure: { kind: "timeout" },
+    });
     expect(calls).toBe(2);
   });
 

@@ -1,0 +1,104 @@
+// The OpenAPI 3.1 document (built from the routes' own zod schemas) and the interactive docs page.
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../router";
+
+export const OPENAPI_PATH = "/api/openapi.json";
+export const DOCS_PATH = "/api/docs";
+
+// Scalar's browser bundle, pinned with Subresource Integrity: the CDN cannot swap the code it runs.
+// (sha384 of dist/browser/standalone.js in the npm tarball, which jsDelivr serves byte for byte.)
+const SCALAR_URL = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.72.1/dist/browser/standalone.js";
+const SCALAR_SRI = "sha384-U11tb2XnKvmwt8RlTvnwUnYgrN+ur4Xyh9htLhjajWNR/Oyl5AX5DEz00qRmlrmK";
+
+// @scalar/hono-api-reference renders its page with an inline <script> that our CSP (rightly) blocks. This
+// page is the same thing without one: the bundle above plus a same-origin script that starts it.
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Task Sync API</title>
+  </head>
+  <body>
+    <p id="docs-offline" style="font-family: system-ui, sans-serif; margin: 2rem">
+      The API reference loads its viewer from cdn.jsdelivr.net. Without network access, read the
+      <a href="${OPENAPI_PATH}">OpenAPI document</a> directly.
+    </p>
+    <div id="app"></div>
+    <script src="${SCALAR_URL}" integrity="${SCALAR_SRI}" crossorigin="anonymous"></script>
+    <script src="${DOCS_PATH}/init.js"></script>
+  </body>
+</html>
+`;
+
+// Without network (or if the CDN file fails its integrity check) `Scalar` is missing: the note stays.
+const DOCS_INIT_JS = `// Starts the Scalar API reference on the document this service serves.
+if (typeof Scalar !== "undefined") {
+  document.getElementById("docs-offline").remove();
+  Scalar.createApiReference("#app", ${JSON.stringify({
+    url: OPENAPI_PATH,
+    withDefaultFonts: false,
+    hideClientButton: true,
+    showDeveloperTools: "never",
+    agent: { disabled: true },
+    mcp: { disabled: true },
+  })});
+}
+`;
+
+/**
+ * The docs page's own CSP, replacing the app-wide one on /api/docs only (mount it before secureHeaders so
+ * it has the last word). Still no inline script: scripts come from this origin and the one pinned CDN
+ * file. Scalar injects its stylesheets as <style> elements at run time, so styles need 'unsafe-inline'
+ * here — a page that renders no user content and runs no inline script risks little by it.
+ */
+export const docsContentSecurityPolicy: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.res.headers.set(
+    "Content-Security-Policy",
+    [
+      "default-src 'self'",
+      "script-src 'self' https://cdn.jsdelivr.net",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data:",
+      "font-src 'self' data:",
+      "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+      "form-action 'self'",
+    ].join("; "),
+  );
+};
+
+/** Serves the OpenAPI document of every route registered on `app` (call it after mounting them) and the docs. */
+export function mountDocs(app: OpenAPIHono<AppEnv>) {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "Only when the service runs with API_TOKEN set; then every mutating route needs it.",
+  });
+  app.doc31(OPENAPI_PATH, {
+    openapi: "3.1.0",
+    info: {
+      title: "Task Sync API",
+      version: "1.0.0",
+      description:
+        "Mirrors tasks from an upstream task system. Errors always have the shape " +
+        '`{"error": {"code", "message", "details"?}}`. Every path also answers with a trailing slash.',
+    },
+    tags: [
+      { name: "sync", description: "Run a sync, follow it, see its history and retry it" },
+      { name: "tasks", description: "The synced tasks: list, export, delete and restore" },
+      { name: "health", description: "Liveness and database check" },
+    ],
+  });
+  app.get(DOCS_PATH, (c) => c.html(DOCS_HTML));
+  app.get(`${DOCS_PATH}/init.js`, (c) =>
+    c.body(DOCS_INIT_JS, 200, {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "no-cache",
+    }),
+  );
+}

@@ -1,0 +1,365 @@
+// /api/tasks: the filtered, keyset-paginated task list, one task, the user's delete and restore, CSV export.
+import { createRoute, z } from "@hono/zod-openapi";
+import { TASK_STATUSES, type TaskStatus } from "../../db/schema";
+import {
+  countTasks,
+  DELETED_FILTERS,
+  getTask,
+  listTasks,
+  restoreTask,
+  softDeleteTask,
+  sortKeyOf,
+  TASK_SORTS,
+  type TaskFilter,
+  type TaskKey,
+  type TaskSort,
+  tasksVersion,
+} from "../../db/tasks";
+import { csvFilename, exportStream } from "../csv";
+import { ApiError } from "../errors";
+import { createRouter, errorResponse } from "../router";
+
+export const TaskSchema = z
+  .object({
+    id: z.number().int(),
+    external_id: z.string(),
+    title: z.string(),
+    status: z.enum(TASK_STATUSES),
+    remote_updated_at: z.string().openapi({ format: "date-time" }),
+    created_at: z.string().openapi({ format: "date-time" }),
+    updated_at: z
+      .string()
+      .openapi({ format: "date-time", description: "Moves only when the task's content changes" }),
+    deleted_at: z.string().nullable().openapi({ format: "date-time" }),
+    deleted_by: z.enum(["user", "upstream"]).nullable(),
+  })
+  .openapi("Task");
+
+const TaskPageSchema = z
+  .object({
+    results: z.array(TaskSchema),
+    next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
+    count: z.number().int().openapi({ description: "Every task matching the filter, on all pages" }),
+  })
+  .openapi("TaskPage");
+
+// An empty parameter (`?status=&search=`, as an HTML form sends it) means "not given".
+const blankAsMissing = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema);
+
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/** An ISO 8601 date or date-time as the stored form (UTC, milliseconds); no zone means UTC; null if invalid. */
+export function toUtcIso(text: string): string | null {
+  const m = ISO_8601.exec(text.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? "0", m[5] ?? "0", m[6] ?? "0"].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Number(`${m[7] ?? ""}000`.slice(0, 3));
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, ms);
+  // Date rolls 2025-02-30 over to March; a round trip that changes a field means the input was no date.
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  if (date.getUTCHours() !== h || date.getUTCMinutes() !== mi || date.getUTCSeconds() !== s) return null;
+  const zone = m[8] ?? "Z";
+  if (zone !== "Z" && zone !== "z") {
+    const [hh, mm] = [Number(zone.slice(1, 3)), Number(zone.slice(3).replace(":", "") || "0")];
+    if (hh > 23 || mm > 59) return null;
+    date.setTime(date.getTime() - (zone[0] === "-" ? -1 : 1) * (hh * 60 + mm) * 60_000);
+  }
+  const year = date.getUTCFullYear();
+  return year >= 1 && year <= 9999 ? date.toISOString() : null;
+}
+
+const instant = (name: string) =>
+  blankAsMissing(
+    z
+      .string()
+      .max(64)
+      .transform((v, ctx) => {
+        const iso = toUtcIso(v);
+        if (iso === null) {
+          ctx.addIssue({
+            code: "custom",
+            message: `${name} must be an ISO 8601 date or date-time, e.g. 2025-01-31T12:00:00Z`,
+          });
+          return z.NEVER;
+        }
+        return iso;
+      })
+      .optional(),
+  ).openapi({ type: "string", format: "date-time", example: "2025-01-31T12:00:00Z" });
+
+const statusList = blankAsMissing(
+  z
+    .string()
+    .max(100)
+    .transform((v, ctx) => {
+      const parts = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      const unknown = parts.filter((s) => !(TASK_STATUSES as readonly string[]).includes(s));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `Unknown status ${unknown.map((s) => JSON.stringify(s)).join(", ")}; use ${TASK_STATUSES.join(", ")}`,
+        });
+        return z.NEVER;
+      }
+      return parts as TaskStatus[];
+    })
+    .optional(),
+).openapi({
+  type: "string",
+  description: `One or more of ${TASK_STATUSES.join(", ")}, comma-separated`,
+  example: "todo,in_progress",
+});
+
+const searchText = blankAsMissing(z.string().max(200).optional());
+
+const FilterQuery = z.object({
+  status: statusList,
+  search: searchText.openapi({ description: "Case-insensitive substring of the title", example: "invoice" }),
+  q: searchText.openapi({ description: "Alias of `search` (used when `search` is absent)" }),
+  updated_after: instant("updated_after").openapi({ description: "Only tasks whose updated_at is later" }),
+  updated_before: instant("updated_before").openapi({
+    description: "Only tasks whose updated_at is earlier",
+  }),
+  deleted: blankAsMissing(z.enum(DELETED_FILTERS).default("exclude")).openapi({
+    description: "`exclude` hides deleted tasks, `only` shows just them, `include` shows both",
+  }),
+  sort: blankAsMissing(z.enum(TASK_SORTS).default("-updated_at")).openapi({
+    description: "A leading `-` sorts descending; ties are broken by id",
+  }),
+});
+
+const ListQuery = FilterQuery.extend({
+  limit: blankAsMissing(z.coerce.number().int().min(1).max(500).default(50)),
+  cursor: blankAsMissing(z.string().max(8192).optional()).openapi({
+    description: "`next_cursor` of the previous page, with the same `sort`",
+  }),
+});
+
+type FilterInput = z.infer<typeof FilterQuery>;
+
+function toFilter(q: FilterInput): TaskFilter {
+  return {
+    statuses: q.status,
+    search: q.search ?? q.q,
+    updatedAfter: q.updated_after,
+    updatedBefore: q.updated_before,
+    deleted: q.deleted,
+  };
+}
+
+// Cursors: base64url of JSON [sort, value, id]. The sort is inside so a cursor used with another sort is
+// refused instead of silently starting somewhere meaningless.
+function encodeCursor(sort: TaskSort, key: TaskKey): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([sort, key.value, key.id]));
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string, sort: TaskSort): TaskKey {
+  const invalid = (message: string) =>
+    new ApiError("validation_error", `Invalid cursor: ${message}`, [{ field: "cursor", message }]);
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("not base64url");
+    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
+  } catch {
+    throw invalid("use a next_cursor value exactly as returned");
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 3 ||
+    typeof parsed[1] !== "string" ||
+    !Number.isSafeInteger(parsed[2]) ||
+    (parsed[2] as number) < 0
+  ) {
+    throw invalid("use a next_cursor value exactly as returned");
+  }
+  if (parsed[0] !== sort) {
+    throw invalid(`it belongs to sort=${String(parsed[0])}, not sort=${sort}; start again without a cursor`);
+  }
+  return { value: parsed[1], id: parsed[2] as number };
+}
+
+const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,15}$/, "id must be a positive integer")
+    .transform(Number)
+    .pipe(z.number().int().positive())
+    .openapi({ param: { name: "id", in: "path" }, type: "integer", example: 1 }),
+});
+
+// With API_TOKEN set, mutating routes need it; without, anyone who can reach the service may call them.
+const mutatingSecurity: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["tasks"],
+  summary: "List tasks: filter, search, sort, keyset pagination",
+  request: { query: ListQuery },
+  responses: {
+    200: { description: "One page of tasks", content: { "application/json": { schema: TaskPageSchema } } },
+    400: errorResponse("A parameter has an unknown or malformed value"),
+  },
+});
+
+const exportRoute = createRoute({
+  method: "get",
+  path: "/export.csv",
+  tags: ["tasks"],
+  summary: "Every task matching the list's filters, as CSV (streamed)",
+  description:
+    "RFC 4180 CSV with a header row. Cells a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with '.",
+  request: { query: FilterQuery },
+  responses: {
+    200: { description: "CSV file", content: { "text/csv": { schema: z.string() } } },
+    400: errorResponse("A parameter has an unknown or malformed value"),
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags: ["tasks"],
+  summary: "One task (deleted ones too)",
+  request: { params: IdParam },
+  responses: {
+    200: { description: "The task", content: { "application/json": { schema: TaskSchema } } },
+    400: errorResponse("The id is not a positive integer"),
+    404: errorResponse("No such task"),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags: ["tasks"],
+  summary: "Delete a task (soft; idempotent; sync will not bring it back)",
+  security: mutatingSecurity,
+  request: { params: IdParam },
+  responses: {
+    200: { description: "The deleted task", content: { "application/json": { schema: TaskSchema } } },
+    400: errorResponse("The id is not a positive integer"),
+    404: errorResponse("No such task"),
+  },
+});
+
+const restoreRoute = createRoute({
+  method: "post",
+  path: "/{id}/restore",
+  tags: ["tasks"],
+  summary: "Undo a user's delete (idempotent)",
+  security: mutatingSecurity,
+  request: { params: IdParam },
+  responses: {
+    200: { description: "The restored task", content: { "application/json": { schema: TaskSchema } } },
+    400: errorResponse(
+      "Invalid id, or the task was deleted upstream (it returns only if upstream restores it)",
+    ),
+    404: errorResponse("No such task"),
+  },
+});
+
+type TaskPageBody = z.infer<typeof TaskPageSchema>;
+
+/**
+ * Recent list pages, keyed by the validated query and the tasks version. Every write to tasks moves the
+ * version (a trigger), so a hit is exactly what the queries would answer now, for one primary-key read
+ * instead of a filtered count over the table. Per app instance (per isolate on Workers), bounded.
+ */
+function pageCache(capacity: number) {
+  const pages = new Map<string, TaskPageBody>();
+  return {
+    get(key: string) {
+      const hit = pages.get(key);
+      if (hit) {
+        pages.delete(key);
+        pages.set(key, hit);
+      }
+      return hit;
+    },
+    set(key: string, body: TaskPageBody) {
+      pages.set(key, body);
+      if (pages.size > capacity) pages.delete(pages.keys().next().value!);
+    },
+  };
+}
+
+export function taskRoutes() {
+  const cache = pageCache(500);
+  return (
+    createRouter()
+      .openapi(listRoute, async (c) => {
+        const q = c.req.valid("query");
+        const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
+        const filter = toFilter(q);
+        const db = c.get("db");
+        const key = `${await tasksVersion(db)}|${JSON.stringify([filter, q.sort, q.limit, after])}`;
+        const cached = cache.get(key);
+        if (cached) return c.json(cached, 200);
+        const [rows, count] = await Promise.all([
+          listTasks(db, filter, q.sort, q.limit + 1, after),
+          countTasks(db, filter),
+        ]);
+        const results = rows.slice(0, q.limit);
+        const last = results[results.length - 1];
+        const next = rows.length > q.limit && last ? encodeCursor(q.sort, sortKeyOf(last, q.sort)) : null;
+        const body = { results, next_cursor: next, count };
+        cache.set(key, body);
+        return c.json(body, 200);
+      })
+      // Registered before /{id}, so "export.csv" is never read as an id.
+      .openapi(exportRoute, async (c) => {
+        const q = c.req.valid("query");
+        const stream = await exportStream(c.get("db"), toFilter(q), q.sort, c.get("deps").logger);
+        return c.body(stream, 200, {
+          "Content-Type": "text/csv; charset=utf-8",
+          "Content-Disposition": `attachment; filename="${csvFilename(c.get("deps").clock())}"`,
+          "Cache-Control": "no-store",
+        }) as never;
+      })
+      .openapi(getRoute, async (c) => {
+        const task = await getTask(c.get("db"), c.req.valid("param").id);
+        if (!task) throw new ApiError("not_found", "Task not found");
+        return c.json(task, 200);
+      })
+      .openapi(deleteRoute, async (c) => {
+        const now = c.get("deps").clock().toISOString();
+        const task = await softDeleteTask(c.get("db"), c.req.valid("param").id, now);
+        if (!task) throw new ApiError("not_found", "Task not found");
+        return c.json(task, 200);
+      })
+      .openapi(restoreRoute, async (c) => {
+        const result = await restoreTask(c.get("db"), c.req.valid("param").id);
+        if (!result) throw new ApiError("not_found", "Task not found");
+        if (result.outcome === "upstream") {
+          throw new ApiError(
+            "validation_error",
+            "This task was deleted upstream; it comes back only if upstream restores it",
+          );
+        }
+        return c.json(result.task, 200);
+      })
+  );
+}

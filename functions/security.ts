@@ -1,0 +1,99 @@
+// Guards every mutating request: refuse cross-site browsers, require API_TOKEN when set, accept JSON bodies only.
+import type { MiddlewareHandler } from "hono";
+import type { Config } from "./config";
+import { ApiError } from "./errors";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+// The same test @hono/zod-openapi applies to a declared JSON body; accepting anything wider here would let
+// a request through to a validator that then rejects it with an error of its own shape.
+const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+/**
+ * The origins this request may come from: its own URL's, and (behind a TLS-terminating proxy) the one the
+ * proxy reports. A browser cannot forge X-Forwarded-* on a cross-site request without a CORS preflight,
+ * which this service never grants, so trusting them here opens nothing.
+ */
+function ownOrigins(url: URL, headers: { get(name: string): string | null }): Set<string> {
+  const origins = new Set([url.origin]);
+  const proto = headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
+  const host = headers.get("x-forwarded-host")?.split(",")[0]?.trim() || url.host;
+  if (proto === "http" || proto === "https") origins.add(`${proto}://${host}`);
+  return origins;
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/** Compares two secrets in time independent of where they differ (and of their lengths: digests are compared). */
+export async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([sha256(given), sha256(expected)]);
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/**
+ * Middleware for /api/* and /simulator/*; reads (GET, HEAD, OPTIONS) pass untouched.
+ *
+ * 1. Cross-site browser requests are refused (403): an `Origin` other than our own, or
+ *    `Sec-Fetch-Site: cross-site`. Requests with neither header (curl, servers) pass: CSRF needs a browser.
+ * 2. With `API_TOKEN` set, `Authorization: Bearer <token>` is required (401 otherwise).
+ * 3. A body must be JSON (415 otherwise) and parse (400). An empty body counts as no body, whatever its
+ *    Content-Type, and is passed on as one, so every route sees one shape for "nothing sent".
+ */
+export function requestGuard(config: Pick<Config, "API_TOKEN">): MiddlewareHandler {
+  return async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method)) return next();
+
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !ownOrigins(new URL(c.req.url), c.req.raw.headers).has(origin)) {
+      throw new ApiError("forbidden", "Cross-origin requests may not change data");
+    }
+    if (c.req.header("sec-fetch-site") === "cross-site") {
+      throw new ApiError("forbidden", "Cross-site requests may not change data");
+    }
+
+    if (config.API_TOKEN !== undefined) {
+      const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(c.req.header("authorization") ?? "");
+      if (!match || !(await sameSecret(match[1]!, config.API_TOKEN))) {
+        c.header("WWW-Authenticate", 'Bearer realm="task-sync"');
+        throw new ApiError(
+          "unauthorized",
+          "This action needs the API token: Authorization: Bearer <API_TOKEN>",
+        );
+      }
+    }
+
+    const type = c.req.header("content-type")?.trim() ?? "";
+    const text = c.req.raw.body === null || c.req.header("content-length") === "0" ? "" : await c.req.text();
+    if (text.trim() === "") {
+      if (type !== "" || text !== "") {
+        // Drop the empty body and its type: a validator would otherwise parse "" as JSON and fail.
+        const headers = new Headers(c.req.raw.headers);
+        headers.delete("content-type");
+        headers.delete("content-length");
+        c.req.raw = new Request(c.req.url, { method: c.req.method, headers, signal: c.req.raw.signal });
+        c.req.bodyCache = {};
+      }
+      return next();
+    }
+    if (!JSON_TYPE.test(type)) {
+      throw new ApiError(
+        "unsupported_media_type",
+        type === ""
+          ? "Send the body with Content-Type: application/json"
+          : `Content-Type ${type} is not accepted; send application/json`,
+      );
+    }
+    try {
+      JSON.parse(text);
+    } catch {
+      throw new ApiError("validation_error", "The body is not valid JSON", [
+        { field: "(body)", message: "not valid JSON" },
+      ]);
+    }
+    return next();
+  };
+}
