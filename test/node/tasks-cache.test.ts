@@ -26,3 +26,15 @@ describe("GET /api/tasks page cache", () => {
     expect((await list()).count).toBe(5);
   });
 });
+
+describe("GET /api/tasks with Cache-Control: no-cache", () => {
+  it("runs the queries and answers the same page", async () => {
+    const { app, db } = await createTestApp();
+    await seedTasks(db, [{ title: "alpha" }]);
+    const cached = await (await app.request("/api/tasks")).json();
+    const fresh = await (
+      await app.request("/api/tasks", { headers: { "cache-control": "no-cache" } })
+    ).json();
+    expect(fresh).toEqual(cached);
+  });
+});
