@@ -207,3 +207,9 @@ export async function benchSync(): Promise<Record<string, number>> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// run.ts starts this file in a child process with the service's Node flags (see `npm start`).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(`${JSON.stringify(await benchSync())}\n`);
+  process.exit();
+}
