@@ -41,6 +41,10 @@ export default {
       cron: controller.cron,
       at: new Date(controller.scheduledTime).toISOString(),
     });
-    ctx.waitUntil(runScheduledSync(syncDeps(deps, deps.db(env)), controller.cron));
+    ctx.waitUntil(
+      runScheduledSync(syncDeps(deps, deps.db(env)), controller.cron).catch((err: unknown) =>
+        deps.logger.error("scheduled sync crashed", { error: String(err) }),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;

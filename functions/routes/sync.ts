@@ -305,6 +305,7 @@ export function syncRoutes() {
     })
     .openapi(runsRoute, async (c) => {
       const db = c.get("db");
+      await reapExpired(db, c.get("deps").clock().toISOString());
       const { limit, cursor } = c.req.valid("query");
       const rows = await listRuns(db, limit + 1, cursor ? Number(cursor) : undefined);
       const page = rows.slice(0, limit);
@@ -314,6 +315,7 @@ export function syncRoutes() {
     })
     .openapi(runRoute, async (c) => {
       const db = c.get("db");
+      await reapExpired(db, c.get("deps").clock().toISOString());
       const run = await getRun(db, c.req.valid("param").id);
       if (!run) throw new ApiError("not_found", "Sync run not found");
       return c.json(await runView(db, run), 200);
