@@ -1,11 +1,27 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
+
+// The API reference page (/api/docs) runs Scalar's standalone bundle from our own origin: emit it beside
+// the dashboard so both runtimes serve it as a static file.
+function scalarBundle(): Plugin {
+  // The package exports no subpath for it, so it is read from its installed place.
+  const file = fileURLToPath(
+    new URL("../node_modules/@scalar/api-reference/dist/browser/standalone.js", import.meta.url),
+  );
+  return {
+    name: "scalar-bundle",
+    generateBundle() {
+      this.emitFile({ type: "asset", fileName: "docs/scalar.js", source: readFileSync(file) });
+    },
+  };
+}
 
 // Builds the dashboard into dist/web, which Workers serve as assets and Node serves statically.
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
-  plugins: [preact()],
+  plugins: [preact(), scalarBundle()],
   build: {
     outDir: fileURLToPath(new URL("../dist/web", import.meta.url)),
     emptyOutDir: true,

@@ -6,10 +6,9 @@ import type { AppEnv } from "../router";
 export const OPENAPI_PATH = "/api/openapi.json";
 export const DOCS_PATH = "/api/docs";
 
-// Scalar's browser bundle, pinned with Subresource Integrity: the CDN cannot swap the code it runs.
-// (sha384 of dist/browser/standalone.js in the npm tarball, which jsDelivr serves byte for byte.)
-const SCALAR_URL = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.72.1/dist/browser/standalone.js";
-const SCALAR_SRI = "sha384-U11tb2XnKvmwt8RlTvnwUnYgrN+ur4Xyh9htLhjajWNR/Oyl5AX5DEz00qRmlrmK";
+// Scalar's browser bundle (@scalar/api-reference, pinned in package.json), copied into the dashboard's
+// build by web/vite.config.ts, so the docs work offline and load no third-party script.
+export const SCALAR_ASSET = "/docs/scalar.js";
 
 // @scalar/hono-api-reference renders its page with an inline <script> that our CSP (rightly) blocks. This
 // page is the same thing without one: the bundle above plus a same-origin script that starts it.
@@ -19,20 +18,21 @@ const DOCS_HTML = `<!doctype html>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Task Sync API</title>
+    <link rel="icon" href="data:," />
   </head>
   <body>
     <p id="docs-offline" style="font-family: system-ui, sans-serif; margin: 2rem">
-      The API reference loads its viewer from cdn.jsdelivr.net. Without network access, read the
-      <a href="${OPENAPI_PATH}">OpenAPI document</a> directly.
+      The API reference viewer is part of the dashboard build (<code>npm run build:web</code>); without
+      it, read the <a href="${OPENAPI_PATH}">OpenAPI document</a> directly.
     </p>
     <div id="app"></div>
-    <script src="${SCALAR_URL}" integrity="${SCALAR_SRI}" crossorigin="anonymous"></script>
+    <script src="${SCALAR_ASSET}"></script>
     <script src="${DOCS_PATH}/init.js"></script>
   </body>
 </html>
 `;
 
-// Without network (or if the CDN file fails its integrity check) `Scalar` is missing: the note stays.
+// Without the built bundle `Scalar` is missing: the note stays.
 const DOCS_INIT_JS = `// Starts the Scalar API reference on the document this service serves.
 if (typeof Scalar !== "undefined") {
   document.getElementById("docs-offline").remove();
@@ -49,8 +49,7 @@ if (typeof Scalar !== "undefined") {
 
 /**
  * The docs page's own CSP, replacing the app-wide one on /api/docs only (mount it before secureHeaders so
- * it has the last word). Still no inline script: scripts come from this origin and the one pinned CDN
- * file. Scalar injects its stylesheets as <style> elements at run time, so styles need 'unsafe-inline'
+ * it has the last word). Still no inline script and no third-party script. Scalar injects its stylesheets as <style> elements at run time, so styles need 'unsafe-inline'
  * here — a page that renders no user content and runs no inline script risks little by it.
  */
 export const docsContentSecurityPolicy: MiddlewareHandler = async (c, next) => {
@@ -59,7 +58,7 @@ export const docsContentSecurityPolicy: MiddlewareHandler = async (c, next) => {
     "Content-Security-Policy",
     [
       "default-src 'self'",
-      "script-src 'self' https://cdn.jsdelivr.net",
+      "script-src 'self'",
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data:",
       "font-src 'self' data:",

@@ -275,14 +275,14 @@ describe("responses", () => {
 });
 
 describe("GET /api/docs", () => {
-  it("serves the docs page under its own CSP: scripts from this origin and the pinned CDN file, none inline", async () => {
+  it("serves the docs page under its own CSP: scripts from this origin only, none inline", async () => {
     const h = await createTestApp();
     const res = await h.app.request("/api/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     const csp = res.headers.get("content-security-policy") ?? "";
     const scriptSrc = csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
-    expect(scriptSrc.trim()).toBe("script-src 'self' https://cdn.jsdelivr.net");
+    expect(scriptSrc.trim()).toBe("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     const html = await res.text();
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
@@ -291,7 +291,7 @@ describe("GET /api/docs", () => {
       expect(attrs).toMatch(/src="/);
       expect(body!.trim()).toBe("");
     }
-    expect(html).toMatch(/integrity="sha384-[A-Za-z0-9+/=]+"/);
+    expect(html).toContain('src="/docs/scalar.js"');
     const init = await h.app.request("/api/docs/init.js");
     expect(init.headers.get("content-type")).toContain("javascript");
     expect(await init.text()).toContain('"/api/openapi.json"');
