@@ -13,6 +13,7 @@ import {
   lastHighWater,
   latestRun,
   type NewError,
+  type PageCounts,
   renewLease,
   renewLeaseStatement,
 } from "../../db/sync-runs";
@@ -152,16 +153,7 @@ async function start(deps: SyncDeps, spec: StartSpec, note: string | null): Prom
   return { kind: "finished", run: finished };
 }
 
-function summary(run: {
-  fetched: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  skipped: number;
-  invalid: number;
-  pages: number;
-}) {
+function summary(run: PageCounts & { pages: number }) {
   return `${run.fetched} records in ${run.pages} page${run.pages === 1 ? "" : "s"}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted, ${run.skipped} skipped, ${run.invalid} invalid.`;
 }
 
