@@ -17,7 +17,16 @@ import { syncDeps } from "./sync-deps";
 const wrangler = parseToml(readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8")) as {
   triggers?: { crons?: string[] };
 };
-const env = parseConfig(process.env);
+function configOrExit() {
+  try {
+    return parseConfig(process.env);
+  } catch (err) {
+    // A bad setting stops the start with the message naming it, not a stack trace.
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+}
+const env = configOrExit();
 const config = { ...env, SYNC_CRON: env.SYNC_CRON ?? wrangler.triggers?.crons?.[0] };
 const logger = createLogger(config.LOG_LEVEL);
 const databaseUrl = config.DATABASE_URL ?? "file:.data/tasksync.db";

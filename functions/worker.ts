@@ -33,7 +33,23 @@ function wire(env: Env) {
 
 export default {
   fetch(request, env, ctx) {
-    return wire(env).app.fetch(request, env, ctx);
+    let app: ReturnType<typeof createApp>;
+    try {
+      app = wire(env).app;
+    } catch (err) {
+      // Invalid vars: say so in the one error shape (the log names each bad setting), not a runtime error page.
+      console.error((err as Error).message);
+      return Response.json(
+        {
+          error: {
+            code: "internal",
+            message: "The service is misconfigured; its log names the invalid settings",
+          },
+        },
+        { status: 500 },
+      );
+    }
+    return app.fetch(request, env, ctx);
   },
   scheduled(controller, env, ctx) {
     const { deps } = wire(env);
