@@ -12,7 +12,8 @@ import {
 } from "./browser";
 import { startServer, type TestServer } from "./server";
 
-const README_SCREENSHOT = fileURLToPath(new URL("../../web/screenshot.png", import.meta.url));
+// Tests never write tracked files: web/screenshot.png (the README's picture) is copied from this one by hand.
+const README_SCREENSHOT = fileURLToPath(new URL("./screenshots/readme.png", import.meta.url));
 
 let server: TestServer;
 let browser: Browser;
