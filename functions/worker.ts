@@ -1,5 +1,6 @@
 // Cloudflare Workers entry: wires D1, config from vars, the upstream and the scheduled handler into the one app.
 import { createD1Db } from "../db/d1";
+import { createLibsqlWebDb } from "../db/libsql-web";
 import { createApp } from "./app";
 import { parseConfig } from "./config";
 import { createLogger } from "./logger";
@@ -18,10 +19,12 @@ function wire(env: Env) {
   if (!wired) {
     const config = parseConfig(env);
     const simulator = config.UPSTREAM_URL ? undefined : simulatorFromConfig(config);
+    // DATABASE_URL selects a remote libSQL/Turso database over HTTP instead of the D1 binding.
+    const { DATABASE_URL: url, DATABASE_AUTH_TOKEN: token } = config;
     const deps = resolveDeps({
       config,
-      dbKind: "d1",
-      db: (e) => createD1Db((e as Env).DB),
+      dbKind: url ? "libsql" : "d1",
+      db: (e) => (url ? createLibsqlWebDb(url, token) : createD1Db((e as Env).DB)),
       logger: createLogger(config.LOG_LEVEL),
       upstream: upstreamFor(config, simulator),
       simulator,
