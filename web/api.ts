@@ -215,8 +215,10 @@ export const retryRun = (id: number) =>
     api.api.sync.runs[":id"].retry.$post({ param: { id: String(id) } }, timeout(SYNC_TIMEOUT_MS)),
   );
 
-export const listRuns = (limit: number) =>
-  send<RunPage>(() => api.api.sync.runs.$get({ query: { limit: String(limit) } }));
+export const listRuns = (limit: number, cursor?: string) =>
+  send<RunPage>(() =>
+    api.api.sync.runs.$get({ query: cursor ? { limit: String(limit), cursor } : { limit: String(limit) } }),
+  );
 
 /** The list's filters as query parameters; the CSV export takes the same ones. */
 export function taskParams(query: TaskQuery): Record<string, string> {

@@ -143,4 +143,27 @@ describe("dashboard sync", () => {
       await page.context().close();
     }
   });
+
+  it("pages back through older runs beyond the newest 20", async () => {
+    for (let i = 0; i < 22; i++) {
+      const res = await server.api("/api/sync", { method: "POST" });
+      expect(res.status).toBe(200);
+    }
+    const [total] = (await (await server.api("/api/sync/runs?limit=100")).json()).results.map(
+      (r: { id: number }) => r.id,
+    );
+    const { page, problems } = await openDashboard(browser, server.url);
+    const rows = page.getByTestId("run-table").locator("tbody tr");
+    await page.getByRole("button", { name: /Show all 20 loaded runs/ }).click();
+    expect(await rows.count()).toBe(20);
+    await page.getByTestId("older-runs").click();
+    await waitForText(page.getByRole("button", { name: /Show fewer runs/ }), /Show fewer/);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll("[data-testid=run-table] tbody tr").length === n,
+      Math.min(total, 40),
+    );
+    expect(await rows.last().textContent()).toContain(`#${Math.max(1, total - 39)}`);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

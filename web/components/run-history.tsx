@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import type { Run } from "../api";
 import { formatDuration, formatShortTime } from "../format";
+import { HISTORY_SIZE } from "../use-runs";
 import { RunChart } from "./run-chart";
 import { RunBadge } from "./status-badge";
 
@@ -17,9 +18,16 @@ function changes(run: Run): string {
   return parts.length > 0 ? parts.join(", ") : "none";
 }
 
-type Props = { runs: Run[] | null; error: string | null; onReload: () => void };
+type Props = {
+  runs: Run[] | null;
+  error: string | null;
+  onReload: () => void;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
+};
 
-export function RunHistory({ runs, error, onReload }: Props) {
+export function RunHistory({ runs, error, onReload, hasOlder, loadingOlder, onLoadOlder }: Props) {
   const [all, setAll] = useState(false);
   const shown = runs && !all ? runs.slice(0, FEW) : runs;
   return (
@@ -39,7 +47,7 @@ export function RunHistory({ runs, error, onReload }: Props) {
         <p class="muted">No runs yet.</p>
       ) : (
         <>
-          <RunChart runs={runs} />
+          <RunChart runs={runs.slice(0, HISTORY_SIZE)} />
           <table class="data runs" data-testid="run-table">
             <caption class="visually-hidden">Recent sync runs, newest first</caption>
             <thead>
@@ -76,7 +84,18 @@ export function RunHistory({ runs, error, onReload }: Props) {
           </table>
           {runs.length > FEW && (
             <button type="button" class="button small more" onClick={() => setAll((v) => !v)}>
-              {all ? "Show fewer runs" : `Show all ${runs.length} recent runs`}
+              {all ? "Show fewer runs" : `Show all ${runs.length} loaded runs`}
+            </button>
+          )}
+          {all && hasOlder && (
+            <button
+              type="button"
+              class="button small more"
+              onClick={onLoadOlder}
+              disabled={loadingOlder}
+              data-testid="older-runs"
+            >
+              {loadingOlder ? "Loading older runs…" : "Load older runs"}
             </button>
           )}
         </>

@@ -232,7 +232,14 @@ export function Dashboard() {
             />
           </div>
           <div class="stack">
-            <RunHistory runs={historyRuns} error={runs.error} onReload={reloadRuns} />
+            <RunHistory
+              runs={historyRuns}
+              error={runs.error}
+              onReload={reloadRuns}
+              hasOlder={runs.hasOlder}
+              loadingOlder={runs.loadingOlder}
+              onLoadOlder={runs.loadOlder}
+            />
             <SimulatorPanel onAdvanced={refreshAll} />
           </div>
         </div>
