@@ -26,7 +26,7 @@ import {
   upsertStatements,
 } from "../../db/task-sync";
 import type { Logger } from "../logger";
-import { planPage } from "./plan-page";
+import { compareIds, planPage } from "./plan-page";
 import {
   type AttemptFailure,
   fetchPage,
@@ -223,11 +223,11 @@ async function execute(deps: SyncDeps, run: SyncRun, note: string | null) {
 
       // Full mode: stored live tasks in this page's id range that the page did not list are deletion candidates.
       let candidates: number[] = [];
-      const sortedIds = [...plan.ids].sort();
+      const sortedIds = [...plan.ids].sort(compareIds);
       if (snapshotTrusted && sortedIds.length > 0) {
         const first = sortedIds[0]!;
         const last = sortedIds[sortedIds.length - 1]!;
-        if (mergeFrom !== null && first <= mergeFrom && !previousIds.has(first)) {
+        if (mergeFrom !== null && compareIds(first, mergeFrom) <= 0 && !previousIds.has(first)) {
           snapshotTrusted = false;
           notes.push("Upstream's full listing was not in id order, so no task was deleted as absent.");
         } else {

@@ -18,6 +18,21 @@ export function contentHash(title: string, status: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
 }
 
+/**
+ * Orders ids as SQLite's BINARY collation does (UTF-8 bytes, i.e. code points), which the absence merge's
+ * range queries use; JS's `<` and default sort compare UTF-16 units and differ past U+FFFF.
+ */
+export function compareIds(a: string, b: string): number {
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
+}
+
 export type PagePlan = {
   writes: TaskWrite[];
   deleteIds: number[];
