@@ -19,14 +19,8 @@ export type Task = TaskPage["results"][number];
 export type TaskStatus = Task["status"];
 export const TASK_STATUSES: TaskStatus[] = ["todo", "in_progress", "done"];
 
-type StatusExtras = {
-  running: boolean;
-  last_success_at: string | null;
-  consecutive_failures: number;
-  next_scheduled_at: string | null;
-};
-// The status route declares only these members (the latest run's fields sit beside them): typed by the contract.
-export type SyncStatus = StatusExtras & (Run | { status: "no sync yet" });
+export type SyncStatus = InferResponseType<typeof api.api.sync.status.$get, 200>;
+type RunStatusBody = Extract<SyncStatus, { id: number }>;
 
 export type TaskSort = "-updated_at" | "updated_at" | "title" | "-title" | "external_id" | "-external_id";
 export type TaskQuery = {
@@ -47,8 +41,8 @@ export type SimSettings = {
 export type SimState = { settings: SimSettings; version: number; live_count: number | null };
 export type AdvanceResult = { version: number; updated: number; created: number; deleted: number };
 
-export function isRun(status: SyncStatus | null): status is StatusExtras & Run {
-  return status !== null && typeof (status as Partial<Run>).id === "number";
+export function isRun(status: SyncStatus | null): status is RunStatusBody {
+  return status !== null && "id" in status;
 }
 
 // ---- Errors ----

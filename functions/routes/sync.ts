@@ -66,15 +66,17 @@ const RunErrorResponse = z
   })
   .openapi("SyncRunError");
 
+const statusExtras = {
+  running: z.boolean(),
+  last_success_at: z.string().nullable(),
+  consecutive_failures: z.number().int(),
+  next_scheduled_at: z.string().nullable(),
+};
+
+// The latest run's fields with the extras beside them (legacy clients read `status` at the top level),
+// or the legacy "no sync yet" before the first run.
 const StatusSchema = z
-  .object({
-    status: z.union([z.enum(RUN_STATUSES), z.literal("no sync yet")]),
-    running: z.boolean(),
-    last_success_at: z.string().nullable(),
-    consecutive_failures: z.number().int(),
-    next_scheduled_at: z.string().nullable(),
-  })
-  .passthrough()
+  .union([RunSchema.extend(statusExtras), z.object({ status: z.literal("no sync yet"), ...statusExtras })])
   .openapi("SyncStatus");
 
 export type RunView = z.infer<typeof RunSchema>;
