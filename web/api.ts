@@ -1,6 +1,7 @@
 // The dashboard's one way to talk to the server: timeouts, the error shape, the API token and reachability.
 import { hc, type InferResponseType } from "hono/client";
 import type { AppType } from "../functions/app";
+import type { SimulatorState } from "../functions/simulator/dataset";
 
 // ---- Response bodies: inferred from the server's route schemas, so a renamed field breaks this build ----
 
@@ -30,15 +31,9 @@ export type TaskQuery = {
   sort: TaskSort;
 };
 
-export type SimSettings = {
-  total: number;
-  failure_rate: number;
-  rate_limit_rate: number;
-  invalid_rate: number;
-  latency_ms: number;
-  failure_kinds: string[];
-};
-export type SimState = { settings: SimSettings; version: number; live_count: number | null };
+/** What GET/PUT /simulator/config answer: the settings, flat, with version, live count and stats. */
+export type SimState = SimulatorState;
+export type SimSettings = SimulatorState;
 export type AdvanceResult = { version: number; updated: number; created: number; deleted: number };
 
 export function isRun(status: SyncStatus | null): status is RunStatusBody {
@@ -244,26 +239,18 @@ export const restoreTask = (id: number) =>
 /** The simulator's settings, or null when the service runs against a real upstream (404). */
 export async function getSimulator(): Promise<SimState | null> {
   try {
-    return toSimState(await send<Record<string, unknown>>(() => timedFetch("/simulator/config")));
+    return await send<SimState>(() => timedFetch("/simulator/config"));
   } catch (err) {
     if (err instanceof RequestError && err.status === 404) return null;
     throw err;
   }
 }
 
-export const updateSimulator = (patch: Partial<SimSettings>) =>
-  send<Record<string, unknown>>(() => timedFetch("/simulator/config", json("PUT", patch))).then(toSimState);
+export const updateSimulator = (
+  patch: Partial<
+    Pick<SimState, "failure_rate" | "rate_limit_rate" | "invalid_rate" | "latency_ms" | "failure_kinds">
+  >,
+) => send<SimState>(() => timedFetch("/simulator/config", json("PUT", patch)));
 
 export const advanceSimulator = (body: { updates: number; creates: number; deletes: number }) =>
   send<AdvanceResult>(() => timedFetch("/simulator/advance", json("POST", body)));
-
-// The simulator answers its settings flat; the contract sketch nests them under `settings`. Accept both.
-function toSimState(body: Record<string, unknown>): SimState {
-  const settings = (body.settings ?? body) as SimSettings;
-  const live = body.live_count ?? body.live;
-  return {
-    settings,
-    version: Number(body.version ?? 0),
-    live_count: typeof live === "number" ? live : null,
-  };
-}

@@ -4,25 +4,26 @@ import { useEffect, useState } from "preact/hooks";
 import { advanceSimulator, getSimulator, RequestError, type SimState, updateSimulator } from "../api";
 import { useToast } from "../use-toasts";
 
-const FAILURE_KINDS = ["http_500", "http_503", "timeout", "malformed"] as const;
-const KIND_LABEL: Record<(typeof FAILURE_KINDS)[number], string> = {
+type FailureKind = SimState["failure_kinds"][number];
+const FAILURE_KINDS: readonly FailureKind[] = ["http_500", "http_503", "timeout", "malformed"];
+const KIND_LABEL: Record<FailureKind, string> = {
   http_500: "HTTP 500",
   http_503: "HTTP 503",
   timeout: "Timeout",
   malformed: "Malformed JSON",
 };
 
-type Form = { failure: string; rateLimit: string; invalid: string; latency: string; kinds: string[] };
+type Form = { failure: string; rateLimit: string; invalid: string; latency: string; kinds: FailureKind[] };
 
 const percent = (rate: number) => String(Math.round(rate * 100));
 
 function formFrom(state: SimState): Form {
   return {
-    failure: percent(state.settings.failure_rate),
-    rateLimit: percent(state.settings.rate_limit_rate ?? 0),
-    invalid: percent(state.settings.invalid_rate ?? 0),
-    latency: String(state.settings.latency_ms ?? 0),
-    kinds: state.settings.failure_kinds ?? [...FAILURE_KINDS],
+    failure: percent(state.failure_rate),
+    rateLimit: percent(state.rate_limit_rate),
+    invalid: percent(state.invalid_rate),
+    latency: String(state.latency_ms),
+    kinds: state.failure_kinds,
   };
 }
 
@@ -116,10 +117,8 @@ export function SimulatorPanel({ onAdvanced }: { onAdvanced: () => void }) {
       <h2 id="sim-title">Upstream simulator</h2>
       <p class="muted">
         The service runs against its built-in fake upstream
-        {sim
-          ? ` (version ${sim.version}${sim.live_count !== null ? `, ${sim.live_count} live tasks` : ""})`
-          : ""}
-        . Make it fail or drift, then sync and watch retries and results.
+        {sim ? ` (version ${sim.version}, ${sim.live_count} live tasks)` : ""}. Make it fail or drift, then
+        sync and watch retries and results.
       </p>
       {loadError && (
         <p class="inline-error" role="alert">
