@@ -153,11 +153,6 @@ export function errorStatements(db: Db, runId: number, errors: NewError[]) {
   return out;
 }
 
-export async function recordErrors(db: Db, runId: number, errors: NewError[]) {
-  const [first, ...rest] = errorStatements(db, runId, errors);
-  if (first) await db.batch([first, ...rest]);
-}
-
 export type Finish = {
   runId: number;
   now: string;
