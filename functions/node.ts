@@ -10,8 +10,8 @@ import { parseConfig } from "./config";
 import { createLogger } from "./logger";
 import { resolveDeps } from "./router";
 import { runScheduledSync } from "./sync/engine";
-import { simulatorFromConfig, upstreamFor } from "./sync/upstream";
 import { syncDeps } from "./sync-deps";
+import { simulatorFromConfig, upstreamFor } from "./upstream";
 
 // The same schedule as the Workers cron trigger unless SYNC_CRON says otherwise.
 const wrangler = parseToml(readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8")) as {

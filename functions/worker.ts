@@ -6,8 +6,8 @@ import { parseConfig } from "./config";
 import { createLogger } from "./logger";
 import { type ResolvedDeps, resolveDeps } from "./router";
 import { runScheduledSync } from "./sync/engine";
-import { simulatorFromConfig, upstreamFor } from "./sync/upstream";
 import { syncDeps } from "./sync-deps";
+import { simulatorFromConfig, upstreamFor } from "./upstream";
 
 type Env = { DB: D1Database; ASSETS: Fetcher } & Record<string, unknown>;
 

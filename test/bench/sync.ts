@@ -13,7 +13,7 @@ import { createLogger } from "../../functions/logger";
 import { resolveDeps } from "../../functions/router";
 import { Simulator } from "../../functions/simulator/dataset";
 import { contentHash } from "../../functions/sync/plan-page";
-import { upstreamFor } from "../../functions/sync/upstream";
+import { upstreamFor } from "../../functions/upstream";
 
 const TASKS = 100_000;
 const PAGE = 500;

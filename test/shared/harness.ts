@@ -8,9 +8,9 @@ import { createLogger } from "../../functions/logger";
 import { type AppDeps, type ResolvedDeps, resolveDeps } from "../../functions/router";
 import { type SimConfigPatch, Simulator } from "../../functions/simulator/dataset";
 import type { SyncDeps } from "../../functions/sync/engine";
-import { upstreamFor } from "../../functions/sync/upstream";
 import type { Upstream } from "../../functions/sync/upstream-client";
 import { syncDeps } from "../../functions/sync-deps";
+import { upstreamFor } from "../../functions/upstream";
 
 export type HarnessOptions = {
   env?: Partial<Record<keyof Config, string>>;

@@ -1,8 +1,8 @@
 // Chooses the upstream from config: a real URL, or the built-in simulator reached in-process.
-import type { Config } from "../config";
-import { Simulator } from "../simulator/dataset";
-import { simulatorRoutes } from "../simulator/routes";
-import type { Upstream } from "./upstream-client";
+import type { Config } from "./config";
+import { Simulator } from "./simulator/dataset";
+import { simulatorRoutes } from "./simulator/routes";
+import type { Upstream } from "./sync/upstream-client";
 
 export const SIMULATOR_BASE_URL = "http://simulator.internal/simulator";
 
