@@ -1,5 +1,6 @@
-// Starts the real Node entry (libSQL on a fresh file, built-in simulator) for browser tests, and stops it.
-import { type ChildProcess, spawn } from "node:child_process";
+// Starts the real service for browser tests (the Node entry on a fresh libSQL file, or the Workers entry under
+// `wrangler dev` on a fresh local D1), with the built-in simulator, and stops it.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export type TestServer = {
   url: string;
-  /** The libSQL file the server uses (WAL mode, so a test can write to it while the server runs). */
+  /** The libSQL file the Node server uses (WAL mode, so a test can write to it while the server runs). */
   dbFile: string;
   /** fetch against the server with a JSON body; the Origin header makes mutating calls same-origin. */
   api: (path: string, init?: { method?: string; body?: unknown }) => Promise<Response>;
@@ -45,27 +46,56 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`server did not answer /api/health within 60 s:\n${output()}`);
 }
 
-/** Starts `tsx functions/node.ts` on a free port with a fresh database; extra env overrides the defaults. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+const SERVICE_ENV = { LOG_LEVEL: "warn", SIM_FAILURE_RATE: "0", SIM_TOTAL: "120" };
+
+/** The command that serves the app on `port` over a fresh database in `dir` (migrated first on Workers). */
+function serviceCommand(runtime: "node" | "workers", port: number, dir: string, env: Record<string, string>) {
+  if (runtime === "node") {
+    return {
+      args: ["tsx", "functions/node.ts"],
+      env: {
+        PORT: String(port),
+        DATABASE_URL: `file:${join(dir, "e2e.db")}`,
+        SYNC_CRON: "off",
+        ...SERVICE_ENV,
+        ...env,
+      },
+    };
+  }
+  const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+  const migrate = spawnSync(
+    "npx",
+    ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", dir],
+    {
+      cwd: ROOT,
+      env: wranglerEnv,
+      encoding: "utf8",
+    },
+  );
+  if (migrate.status !== 0) throw new Error(`D1 migrations failed:\n${migrate.stdout}${migrate.stderr}`);
+  const vars = Object.entries({ ...SERVICE_ENV, ...env }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  return {
+    args: ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir, ...vars],
+    env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
+  };
+}
+
+/** Starts the service on a free port with a fresh database; extra env overrides the defaults. */
+export async function startServer(
+  env: Record<string, string> = {},
+  runtime: "node" | "workers" = "node",
+): Promise<TestServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "tasksync-e2e-"));
   const dbFile = join(dir, "e2e.db");
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn("npx", ["tsx", "functions/node.ts"], {
+  const command = serviceCommand(runtime, port, dir, env);
+  const child = spawn("npx", command.args, {
     cwd: ROOT,
     // Its own process group, so stop() ends npx and the node it starts together.
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: `file:${dbFile}`,
-      SYNC_CRON: "off",
-      LOG_LEVEL: "warn",
-      SIM_FAILURE_RATE: "0",
-      SIM_TOTAL: "120",
-      ...env,
-    },
+    env: { ...process.env, ...command.env },
   });
   let log = "";
   child.stdout?.on("data", (chunk) => {
