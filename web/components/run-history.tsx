@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import type { Run } from "../api";
 import { formatDuration, formatShortTime } from "../format";
 import { HISTORY_SIZE } from "../use-runs";
+import { LoadError } from "./load-error";
 import { RunChart } from "./run-chart";
 import { RunBadge } from "./status-badge";
 
@@ -33,14 +34,7 @@ export function RunHistory({ runs, error, onReload, hasOlder, loadingOlder, onLo
   return (
     <section class="card" aria-labelledby="history-title">
       <h2 id="history-title">Run history</h2>
-      {error && (
-        <p class="inline-error" role="alert">
-          Could not load the run history: {error}{" "}
-          <button type="button" class="button small" onClick={onReload}>
-            Try again
-          </button>
-        </p>
-      )}
+      {error && <LoadError what="the run history" error={error} onRetry={onReload} />}
       {runs === null || shown === null ? (
         !error && <p class="muted">Loading…</p>
       ) : runs.length === 0 ? (

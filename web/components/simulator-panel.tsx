@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { advanceSimulator, getSimulator, RequestError, type SimState, updateSimulator } from "../api";
 import { useToast } from "../use-toasts";
+import { LoadError } from "./load-error";
 
 type FailureKind = SimState["failure_kinds"][number];
 const FAILURE_KINDS: readonly FailureKind[] = ["http_500", "http_503", "timeout", "malformed"];
@@ -120,14 +121,7 @@ export function SimulatorPanel({ onAdvanced }: { onAdvanced: () => void }) {
         {sim ? ` (version ${sim.version}, ${sim.live_count} live tasks)` : ""}. Make it fail or drift, then
         sync and watch retries and results.
       </p>
-      {loadError && (
-        <p class="inline-error" role="alert">
-          Could not load the simulator settings: {loadError}{" "}
-          <button type="button" class="button small" onClick={load}>
-            Try again
-          </button>
-        </p>
-      )}
+      {loadError && <LoadError what="the simulator settings" error={loadError} onRetry={load} />}
       {form && (
         <form class="sim-form" onSubmit={apply}>
           <div class="grid-fields">

@@ -2,6 +2,7 @@
 import type { Run, SyncMode, SyncStatus } from "../api";
 import { isRun } from "../api";
 import { formatRelative, formatTime, plural, RUN_STATUS_LABEL } from "../format";
+import { LoadError } from "./load-error";
 
 type Props = {
   status: SyncStatus | null;
@@ -71,11 +72,7 @@ export function SyncPanel({ status, statusError, mode, onModeChange, onSync, bus
         )}
       </div>
 
-      {statusError && (
-        <p class="inline-error" role="alert">
-          Could not load the sync status: {statusError}
-        </p>
-      )}
+      {statusError && <LoadError what="the sync status" error={statusError} />}
 
       {status && (
         <dl class="facts">

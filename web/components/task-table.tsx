@@ -3,6 +3,7 @@ import type { Ref } from "preact";
 import type { Task, TaskSort } from "../api";
 import { formatTime, plural } from "../format";
 import type { TaskList } from "../use-tasks";
+import { LoadError } from "./load-error";
 import { TaskBadge } from "./status-badge";
 import { TaskFilters } from "./task-filters";
 
@@ -71,14 +72,7 @@ export function TaskTable({ list, pending, onDelete, onRestore, searchRef }: Pro
         setLimit={list.setLimit}
         searchRef={searchRef}
       />
-      {error && (
-        <p class="inline-error" role="alert">
-          Could not load tasks: {error}{" "}
-          <button type="button" class="button small" onClick={list.reload}>
-            Try again
-          </button>
-        </p>
-      )}
+      {error && <LoadError what="tasks" error={error} onRetry={list.reload} />}
       <div class="table-wrap" aria-busy={loading}>
         <table class="data task-table" data-testid="task-table">
           <caption class="visually-hidden">
