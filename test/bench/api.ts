@@ -1,11 +1,11 @@
 // API benchmark: the Node server over a 100,000-task libSQL file, loaded by autocannon from another process.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sql } from "drizzle-orm";
 import { createLibsqlDb } from "../../db/libsql";
+import { startServer, type TestServer } from "../e2e/server";
 
 const TASKS = 100_000;
 const DEEP_ROWS = 90_000;
@@ -13,17 +13,6 @@ const DURATION_S = 5;
 const CONNECTIONS = 10;
 const LIST_PATH = "/api/tasks?status=todo&search=7&limit=50";
 const AUTOCANNON = resolve("node_modules/autocannon/autocannon.js");
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 /** 100,000 tasks as a sync would leave them: 500 a page sharing one updated_at, a few deleted. */
 async function fill(url: string) {
@@ -45,54 +34,6 @@ async function fill(url: string) {
     );
   }
   close();
-}
-
-function startServer(port: number, databaseUrl: string): Promise<ChildProcess> {
-  const child = spawn("npx", ["tsx", "functions/node.ts"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      SYNC_CRON: "off",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // its own process group, so stopping it also stops tsx's node child
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr!.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  return new Promise((ok, fail) => {
-    const started = Date.now();
-    const poll = async () => {
-      if (child.exitCode !== null) return fail(new Error(`server exited: ${output.slice(-2000)}`));
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-        if (res.ok) return ok(child);
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() - started > 60_000)
-        return fail(new Error(`server did not start: ${output.slice(-2000)}`));
-      setTimeout(poll, 200);
-    };
-    void poll();
-  });
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((ok) => {
-    if (child.exitCode !== null) return ok();
-    child.once("exit", () => ok());
-    process.kill(-child.pid!, "SIGTERM");
-    setTimeout(() => {
-      if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
-    }, 10_000).unref();
-  });
 }
 
 type Cannon = {
@@ -163,12 +104,11 @@ async function cursorAfter(base: string, rows: number): Promise<string> {
 export async function benchApi(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "tasksync-api-bench-"));
   const databaseUrl = `file:${join(dir, "bench.db")}`;
-  let server: ChildProcess | undefined;
+  let server: TestServer | undefined;
   try {
     await fill(databaseUrl);
-    const port = await freePort();
-    server = await startServer(port, databaseUrl);
-    const base = `http://127.0.0.1:${port}`;
+    server = await startServer({ DATABASE_URL: databaseUrl });
+    const base = server.url;
 
     const list = await measure(`${base}${LIST_PATH}`);
     const hello = await measure(`${base}/api/health`);
@@ -190,7 +130,7 @@ export async function benchApi(): Promise<Record<string, number>> {
       "api.deep_page_p50_ms": round(deep.latency.p50),
     };
   } finally {
-    if (server) await stopServer(server);
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

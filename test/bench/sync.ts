@@ -1,6 +1,6 @@
 // Sync benchmark: a 100,000-task full sync over real HTTP into a libSQL file, against a bare upsert floor,
 // plus the no-op and 1% incremental syncs, peak memory, and a 10,000-task sync on D1 under wrangler dev.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,31 +14,26 @@ import { resolveDeps } from "../../functions/router";
 import { Simulator } from "../../functions/simulator/dataset";
 import { contentHash } from "../../functions/sync/plan-page";
 import { upstreamFor } from "../../functions/upstream";
+import { startServer } from "../e2e/server";
 
 const TASKS = 100_000;
 const PAGE = 500;
 
-function startProcess(
-  cmd: string,
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<ChildProcess> {
+/** The simulator over real HTTP in its own process group, so stopping it also stops what npx started. */
+function startUpstream(port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    // Its own process group, so stopping it also stops what npx started.
-    const child = spawn(cmd, args, {
-      env: { ...process.env, ...env },
+    const child = spawn("npx", ["tsx", "test/bench/upstream-server.ts", String(port), String(TASKS)], {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
     let out = "";
     const onData = (d: Buffer) => {
       out += d.toString();
-      if (ready.test(out)) resolve(child);
+      if (out.includes("ready")) resolve(child);
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`)));
+    child.on("exit", (code) => reject(new Error(`upstream exited ${code}: ${out.slice(-2000)}`)));
   });
 }
 
@@ -96,48 +91,25 @@ async function floor(dir: string): Promise<number> {
   return seconds;
 }
 
-async function d1TenThousand(dir: string): Promise<number> {
-  const persist = join(dir, "wrangler");
-  const env = { WRANGLER_SEND_METRICS: "false", CI: "true" };
-  const migrate = spawnSync(
-    "npx",
-    ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist],
-    {
-      env: { ...process.env, ...env },
-      encoding: "utf8",
-    },
-  );
-  if (migrate.status !== 0) throw new Error(`d1 migrations failed: ${migrate.stderr}`);
-  const port = 8790 + Math.floor(Math.random() * 100);
-  const vars = ["SIM_TOTAL:10000", "SIM_FAILURE_RATE:0", "LOG_LEVEL:warn"].flatMap((v) => ["--var", v]);
-  const child = await startProcess(
-    "npx",
-    ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, ...vars],
-    env,
-    /Ready on/,
-  );
+async function d1TenThousand(): Promise<number> {
+  const server = await startServer({ SIM_TOTAL: "10000" }, "workers");
   try {
     const [res, seconds] = await timed(async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/api/sync`, { method: "POST" });
+      const r = await fetch(`${server.url}/api/sync`, { method: "POST" });
       return (await r.json()) as { status: string; counts: { fetched: number } };
     });
     if (res.status !== "success" || res.counts.fetched !== 10_000)
       throw new Error(`D1 sync: ${JSON.stringify(res)}`);
     return seconds;
   } finally {
-    stop(child);
+    await server.stop();
   }
 }
 
 export async function benchSync(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "tasksync-bench-"));
   const port = 8700 + Math.floor(Math.random() * 80);
-  const upstream = await startProcess(
-    "npx",
-    ["tsx", "test/bench/upstream-server.ts", String(port), String(TASKS)],
-    {},
-    /ready/,
-  );
+  const upstream = await startUpstream(port);
   try {
     const { db, close } = await createLibsqlDb(`file:${join(dir, "sync.db")}`);
     const config = parseConfig({
@@ -189,7 +161,7 @@ export async function benchSync(): Promise<Record<string, number>> {
     close();
 
     const floorS = await floor(dir);
-    const d1S = await d1TenThousand(dir);
+    const d1S = await d1TenThousand();
     return {
       "sync.tasks": TASKS,
       "sync.full_s": fullS,
