@@ -2,11 +2,11 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
-import { acquireLease } from "../../db/sync-runs";
+import { acquireLease } from "../../db/lease";
 import type { RunView } from "../../functions/routes/sync";
 import type { Simulator } from "../../functions/simulator/dataset";
 import { runScheduledSync, runSync } from "../../functions/sync/engine";
-import { type Harness, type MakeHarness, manualClock } from "./harness";
+import { type Harness, httpUpstream, type MakeHarness, manualClock } from "./harness";
 
 type Row = {
   external_id: string;
@@ -153,10 +153,9 @@ export function syncSuite(make: MakeHarness) {
   describe("legacy defect 3: runs stuck in running and bodiless 500s", () => {
     it("an upstream that cannot be reached ends the run failed with a JSON 502", async () => {
       const h = await make({
-        upstream: {
-          baseUrl: "http://upstream.invalid",
-          fetch: () => Promise.reject(new TypeError("fetch failed: connection refused")),
-        },
+        upstream: httpUpstream("http://upstream.invalid", () =>
+          Promise.reject(new TypeError("fetch failed: connection refused")),
+        ),
       });
       const { status, json, run } = await sync(h);
       expect(status).toBe(502);
