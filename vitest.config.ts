@@ -20,7 +20,13 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, LOG_LEVEL: "warn" },
+                // The entry's own settings under test: small pages and slices so Workflows take several steps.
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  LOG_LEVEL: "warn",
+                  SYNC_PAGE_SIZE: "50",
+                  SYNC_SLICE_PAGES: "2",
+                },
               },
             }),
           ],

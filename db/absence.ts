@@ -14,37 +14,41 @@ export type ListingScope = {
   absence: boolean;
 };
 
+const IDS_PER_STATEMENT = 5000;
+
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
+// Task ids travel as one JSON parameter per statement (`json_each`): one statement per page, whatever D1's
+// 100-parameter limit.
+const idList = (ids: number[]) => sql`(select value from json_each(${JSON.stringify(ids)}))`;
+
 /** Marks stored tasks a full listing showed; re-marking (a replayed page) is harmless. */
-export function seenStatements(db: Db, listingId: number, taskIds: number[], maxParams: number) {
-  return chunks(taskIds, Math.floor(maxParams / 2)).map((part) =>
-    db
-      .insert(syncSeen)
-      .values(part.map((taskId) => ({ runId: listingId, taskId })))
-      .onConflictDoNothing(),
+export function seenStatements(db: Db, listingId: number, taskIds: number[]) {
+  return chunks(taskIds, IDS_PER_STATEMENT).map((part) =>
+    db.run(
+      sql`insert or ignore into ${syncSeen} (run_id, task_id) select ${listingId}, value from json_each(${JSON.stringify(part)})`,
+    ),
   );
 }
 
 /** Queues tasks upstream tombstoned; applied with the guard when the listing ends. */
-export function tombstoneStatements(db: Db, listingId: number, taskIds: number[], maxParams: number) {
-  return chunks(taskIds, Math.floor(maxParams / 2)).map((part) =>
-    db.insert(syncDeleteCandidates).values(part.map((taskId) => ({ runId: listingId, taskId }))),
+export function tombstoneStatements(db: Db, listingId: number, taskIds: number[]) {
+  return chunks(taskIds, IDS_PER_STATEMENT).map((part) =>
+    db.run(
+      sql`insert into ${syncDeleteCandidates} (run_id, task_id) select ${listingId}, value from json_each(${JSON.stringify(part)})`,
+    ),
   );
 }
 
 /** A task listed live after its tombstone in the same listing is no longer a candidate (the later entry wins). */
-export function untombstoneStatements(db: Db, listingId: number, taskIds: number[], maxParams: number) {
-  return chunks(taskIds, maxParams - 1).map((part) =>
+export function untombstoneStatements(db: Db, listingId: number, taskIds: number[]) {
+  return chunks(taskIds, IDS_PER_STATEMENT).map((part) =>
     db.run(
-      sql`delete from ${syncDeleteCandidates} where run_id = ${listingId} and task_id in (${sql.join(
-        part.map((id) => sql`${id}`),
-        sql`, `,
-      )})`,
+      sql`delete from ${syncDeleteCandidates} where run_id = ${listingId} and task_id in ${idList(part)}`,
     ),
   );
 }

@@ -29,6 +29,8 @@ export type RunStart = {
     baseActive: number;
   } | null;
   retryOf?: number | null;
+  /** A note the run starts with (kept in its message until it ends). */
+  note?: string | null;
 };
 
 export type AcquireResult =
@@ -53,9 +55,9 @@ export async function acquireLease(db: Db, start: RunStart): Promise<AcquireResu
   const holderListing = sql`(select coalesce(listing_id, id) from ${syncRuns} where id = (select holder_run_id from ${syncLock} where id = 1))`;
   const [inserted] = await db.batch([
     db.all<{ id: number }>(sql`insert into ${syncRuns}
-        (status, "trigger", mode, retry_of, started_at, heartbeat_at, cursor, since, high_water, listing_id, base_task_id, base_active)
+        (status, "trigger", mode, retry_of, started_at, heartbeat_at, cursor, since, high_water, listing_id, base_task_id, base_active, message)
       select 'running', ${start.trigger}, ${start.mode}, ${r?.retryOf ?? start.retryOf ?? null}, ${start.now}, ${start.now},
-        ${r?.cursor ?? null}, ${start.since ?? null}, ${r?.highWater ?? null}, ${r?.listingId ?? null}, ${baseTaskId}, ${baseActive}
+        ${r?.cursor ?? null}, ${start.since ?? null}, ${r?.highWater ?? null}, ${r?.listingId ?? null}, ${baseTaskId}, ${baseActive}, ${start.note ?? null}
       where ${free} returning id`),
     db.run(sql`update ${syncLock} set holder_run_id = (select max(id) from ${syncRuns}), lease_expires_at = ${start.leaseExpiresAt}
       where id = 1 and (holder_run_id is null or lease_expires_at <= ${start.now})`),
@@ -76,10 +78,32 @@ async function currentHolder(db: Db): Promise<SyncRun | undefined> {
   return getRun(db, lock.holderRunId);
 }
 
-/** The statement that renews the lease; it fails its whole batch (CHECK) when `runId` no longer holds it. */
-export function renewLeaseStatement(db: Db, runId: number, leaseExpiresAt: string) {
+/**
+ * The statement that renews the lease; it fails its whole batch (CHECK) when `runId` no longer holds it, or,
+ * given `atPages`, when the run's checkpoint has moved since the caller read it (a replayed slice).
+ */
+export function renewLeaseStatement(db: Db, runId: number, leaseExpiresAt: string, atPages?: number) {
+  const checkpoint =
+    atPages === undefined ? sql`1` : sql`(select pages from ${syncRuns} where id = ${runId}) = ${atPages}`;
   return db.run(sql`update ${syncLock} set lease_expires_at = ${leaseExpiresAt},
-    holder_run_id = case when holder_run_id = ${runId} then holder_run_id else -1 end where id = 1`);
+    holder_run_id = case when holder_run_id = ${runId} and ${checkpoint} then holder_run_id else -1 end where id = 1`);
+}
+
+/** Whether `runId` still holds the lease and is running. */
+export async function stillHolds(db: Db, runId: number): Promise<boolean> {
+  const rows = await db.all<{
+    n: number;
+  }>(sql`select count(*) n from ${syncLock} l join ${syncRuns} r on r.id = l.holder_run_id
+    where l.id = 1 and l.holder_run_id = ${runId} and r.status = 'running'`);
+  return (rows[0]?.n ?? 0) > 0;
+}
+
+/** Holds the lease (and stamps the run) until `until`: a run waiting out a rate limit between slices. */
+export function holdLeaseStatements(db: Db, runId: number, now: string, until: string) {
+  return [
+    renewLeaseStatement(db, runId, until),
+    db.update(syncRuns).set({ heartbeatAt: now }).where(eq(syncRuns.id, runId)),
+  ];
 }
 
 /** True for the error a batch fails with when its run no longer holds the lease (see renewLeaseStatement). */

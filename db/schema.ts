@@ -70,6 +70,8 @@ export const syncRuns = sqliteTable(
     // The run that began this listing (itself, or the run a retry resumed): seen-markers and deletion
     // candidates are kept under it, so a listing continued by a retry is still one listing.
     listingId: integer("listing_id"),
+    // Fingerprints of the listing's latest cursors (JSON array): a cursor cycle is caught across slices too.
+    cursorTrail: text("cursor_trail"),
     // What existed before the listing began: tasks with a larger id were created by it and are never absent,
     // and the mass-delete guard's share is taken against the live count.
     baseTaskId: integer("base_task_id").notNull().default(0),

@@ -31,6 +31,7 @@ export type Checkpoint = {
   cursor: string | null;
   /** The listing's watermark (set by its first page). */
   highWater: string | null;
+  cursorTrail: string | null;
   snapshotComplete: boolean;
   attempts: number;
   ignored: number;
@@ -44,6 +45,7 @@ export function checkpointStatement(db: Db, runId: number, now: string, counts: 
       heartbeatAt: now,
       cursor: cp.cursor,
       highWater: cp.highWater,
+      cursorTrail: cp.cursorTrail,
       snapshotComplete: cp.snapshotComplete,
       pages: sql`${syncRuns.pages} + 1`,
       attempts: sql`${syncRuns.attempts} + ${cp.attempts}`,

@@ -1,10 +1,7 @@
 // The task reads and writes the sync engine needs, chunked to the driver's bound-parameter limit.
-import { inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { type TaskStatus, tasks } from "./schema";
-
-/** D1 refuses statements with more than 100 bound parameters; libSQL takes 32,766. */
-export const MAX_PARAMS = { d1: 100, libsql: 32_000 } as const;
 
 export type StoredTask = {
   id: number;
@@ -31,75 +28,71 @@ export type TaskWrite = {
   seenUserDeletion: string | null;
 };
 
+/** Rows per statement: each statement carries its rows as one JSON parameter, kept well under D1's 100 KB. */
+const ROWS_PER_STATEMENT = 200;
+
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
-export async function loadByExternalIds(
-  db: Db,
-  ids: string[],
-  maxParams: number,
-): Promise<Map<string, StoredTask>> {
+/**
+ * The stored state of a page's ids in one query: the ids travel as one JSON parameter (`json_each`), so a page
+ * costs one read whatever D1's 100-parameter limit.
+ */
+export async function loadByExternalIds(db: Db, ids: string[]): Promise<Map<string, StoredTask>> {
   const found = new Map<string, StoredTask>();
-  const parts = await Promise.all(
-    chunks(ids, maxParams).map((part) =>
-      db
-        .select({
-          id: tasks.id,
-          externalId: tasks.externalId,
-          contentHash: tasks.contentHash,
-          remoteUpdatedAt: tasks.remoteUpdatedAt,
-          deletedAt: tasks.deletedAt,
-          deletedBy: tasks.deletedBy,
-        })
-        .from(tasks)
-        .where(inArray(tasks.externalId, part)),
-    ),
-  );
-  for (const rows of parts) for (const row of rows) found.set(row.externalId, row);
+  if (ids.length === 0) return found;
+  const rows = await db.all<StoredTask>(sql`select id, external_id as externalId, content_hash as contentHash,
+      remote_updated_at as remoteUpdatedAt, deleted_at as deletedAt, deleted_by as deletedBy
+    from ${tasks} where external_id in (select value from json_each(${JSON.stringify(ids)}))`);
+  for (const row of rows) found.set(row.externalId, row);
   return found;
 }
 
-const TASK_WRITE_COLUMNS = 9;
-
 // Content unchanged and the row live: only upstream's version stamp moves; `updated_at` (what users sort by)
 // and `last_run_id` stay, so "recently changed" keeps meaning a change someone can see.
-const versionOnly = sql`tasks.content_hash = excluded.content_hash and tasks.deleted_at is null`;
+const versionOnly = sql.raw("tasks.content_hash = excluded.content_hash and tasks.deleted_at is null");
 // A user deletion other than the one the write was planned against (made after the sync read the row): it holds.
-const newerUserDeletion = sql`tasks.deleted_by = 'user' and tasks.deleted_at is not excluded.deleted_at`;
+const newerUserDeletion = sql.raw(
+  "tasks.deleted_by = 'user' and tasks.deleted_at is not excluded.deleted_at",
+);
 
 /**
- * Multi-row upserts. A new external id inserts; a known one takes the new content and version. The revival of a
- * deleted row is decided here, in the same statement, not from the earlier read: a user deletion that happened
- * after the sync read the row (another process, another isolate) is kept, with the new version recorded so the
- * next sync does not take the version change as a reason to bring the task back.
+ * Upserts, a few hundred rows a statement as one JSON parameter. A new external id inserts; a known one takes the
+ * new content and version. Revival of a deleted row is decided here, in the same statement, not from the earlier
+ * read: a user deletion made after the sync read the row (another process, another isolate) is kept, with the
+ * new version recorded so the next sync does not take the version change as a reason to bring the task back.
+ * The write's `seenUserDeletion` travels in the insert's deleted_at for the conflict clause to compare (a new
+ * row is never deleted: nobody can delete a task before the sync has stored it).
  */
-export function upsertStatements(db: Db, rows: TaskWrite[], maxParams: number) {
-  return chunks(rows, Math.floor(maxParams / TASK_WRITE_COLUMNS)).map((part) =>
-    db
-      .insert(tasks)
-      .values(
-        part.map(({ seenUserDeletion, ...row }) => ({
-          ...row,
-          // Carried in the insert's deleted_at so the conflict clause can compare it (a new row is never deleted:
-          // nobody can delete a task before the sync has stored it).
-          deletedAt: seenUserDeletion,
-        })),
-      )
-      .onConflictDoUpdate({
-        target: tasks.externalId,
-        set: {
-          title: sql`excluded.title`,
-          status: sql`excluded.status`,
-          remoteUpdatedAt: sql`excluded.remote_updated_at`,
-          contentHash: sql`excluded.content_hash`,
-          updatedAt: sql`case when ${versionOnly} then tasks.updated_at else excluded.updated_at end`,
-          lastRunId: sql`case when ${versionOnly} then tasks.last_run_id else excluded.last_run_id end`,
-          deletedAt: sql`case when ${newerUserDeletion} then tasks.deleted_at else null end`,
-          deletedBy: sql`case when ${newerUserDeletion} then 'user' else null end`,
-        },
-      }),
-  );
+export function upsertStatements(db: Db, rows: TaskWrite[]) {
+  return chunks(rows, ROWS_PER_STATEMENT).map((part) => {
+    const json = JSON.stringify(
+      part.map((r) => [
+        r.externalId,
+        r.title,
+        r.status,
+        r.remoteUpdatedAt,
+        r.contentHash,
+        r.createdAt,
+        r.updatedAt,
+        r.lastRunId,
+        r.seenUserDeletion,
+      ]),
+    );
+    return db.run(sql`insert into ${tasks} (external_id, title, status, remote_updated_at, content_hash, created_at,
+        updated_at, last_run_id, deleted_at)
+      select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
+        value ->> 8
+      from json_each(${json}) where true
+      on conflict (external_id) do update set
+        title = excluded.title, status = excluded.status, remote_updated_at = excluded.remote_updated_at,
+        content_hash = excluded.content_hash,
+        updated_at = case when ${versionOnly} then tasks.updated_at else excluded.updated_at end,
+        last_run_id = case when ${versionOnly} then tasks.last_run_id else excluded.last_run_id end,
+        deleted_at = case when ${newerUserDeletion} then tasks.deleted_at else null end,
+        deleted_by = case when ${newerUserDeletion} then 'user' else null end`);
+  });
 }

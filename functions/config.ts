@@ -39,6 +39,19 @@ export const configSchema = z
     SYNC_MAX_CONFIRMATIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     // Incremental listings re-read this much before the watermark (clock granularity, in-flight writes upstream).
     SYNC_WATERMARK_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+    // POST /api/sync waits this long for the run to end, then answers 202 and lets it go on.
+    SYNC_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(20),
+    // One slice of a run (a Workflow step on Workers): at most this many pages, statements and seconds.
+    SYNC_SLICE_PAGES: z.coerce.number().int().min(1).max(100_000).default(50),
+    SYNC_SLICE_STATEMENTS: z.coerce.number().int().min(30).max(100_000).default(400),
+    SYNC_SLICE_SECONDS: z.coerce.number().min(1).max(900).default(20),
+    // A Workflow waits out a rate limit up to this long (step.sleep) before the run ends `deferred`.
+    SYNC_MAX_WAIT_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(3600),
     SYNC_ERROR_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     // Largest upstream page body read; a larger one fails the request instead of filling the heap.
     UPSTREAM_MAX_PAGE_BYTES: z.coerce

@@ -5,8 +5,11 @@ import type { Db, DbKind } from "../db/client";
 import type { Config } from "./config";
 import { ApiError } from "./errors";
 import type { Logger } from "./logger";
+import type { RunLauncher } from "./runs/driver";
 import type { Simulator } from "./simulator/dataset";
 import type { UpstreamFactory } from "./upstreams";
+
+export type ExecutionContextLike = { waitUntil(promise: Promise<unknown>): void };
 
 export type Clock = () => Date;
 
@@ -22,6 +25,11 @@ export type AppDeps = {
   simulator?: Simulator;
   clock?: Clock;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Who drives a started run on this runtime (Workers: a Workflow when bound); unset, this process does.
+   * `executionCtx` is read lazily: it exists only on Workers.
+   */
+  launcher?: (env: unknown, executionCtx: () => ExecutionContextLike) => RunLauncher;
   /** Test seam for the sync engine: runs after each committed page. */
   afterPage?: (runId: number, page: number) => void | Promise<void>;
   /** Serves the built dashboard for paths no API route claims (Node); Workers serve it as assets. */

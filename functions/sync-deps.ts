@@ -1,6 +1,5 @@
 // Maps the app's dependencies and config onto the sync engine's, for routes and schedulers alike.
 import type { Db } from "../db/client";
-import { MAX_PARAMS } from "../db/task-sync";
 import { heartbeatSeconds } from "./config";
 import type { ResolvedDeps } from "./router";
 import type { SyncDeps } from "./sync/engine";
@@ -18,11 +17,15 @@ export function syncDeps(deps: ResolvedDeps, db: Db): SyncDeps {
       heartbeatMs: heartbeatSeconds(config) * 1000,
       pageSize: config.SYNC_PAGE_SIZE,
       maxDeleteShare: config.SYNC_MAX_DELETE_SHARE,
-      maxParams: MAX_PARAMS[deps.dbKind],
       maxPages: config.SYNC_MAX_PAGES,
       maxConfirmations: config.SYNC_MAX_CONFIRMATIONS,
       watermarkOverlapMs: config.SYNC_WATERMARK_OVERLAP_SECONDS * 1000,
       errorRetentionDays: config.SYNC_ERROR_RETENTION_DAYS,
+      slice: {
+        pages: config.SYNC_SLICE_PAGES,
+        statements: config.SYNC_SLICE_STATEMENTS,
+        ms: config.SYNC_SLICE_SECONDS * 1000,
+      },
     },
   };
 }

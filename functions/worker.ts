@@ -5,11 +5,13 @@ import { createApp } from "./app";
 import { parseConfig } from "./config";
 import { createLogger } from "./logger";
 import { type ResolvedDeps, resolveDeps } from "./router";
+import { inProcessLauncher } from "./runs/driver";
+import { createSyncRunWorkflow, type RunParams, tickInstanceId, workflowLauncher } from "./runs/workflow";
 import { runScheduledSync } from "./sync/engine";
 import { syncDeps } from "./sync-deps";
 import { simulatorFromConfig, upstreamFromConfig } from "./upstreams";
 
-type Env = { DB: D1Database; ASSETS: Fetcher } & Record<string, unknown>;
+type Env = { DB: D1Database; ASSETS: Fetcher; SYNC_WORKFLOW?: Workflow<RunParams> } & Record<string, unknown>;
 
 // Config, logger and simulator live as long as the isolate (the simulator's state must survive across
 // requests); the database is built per request or per tick from the binding.
@@ -28,6 +30,16 @@ function wire(env: Env) {
       logger: createLogger(config.LOG_LEVEL),
       upstream: upstreamFromConfig(config, simulator),
       simulator,
+      // Runs are driven by the Workflow when it is bound; else in this invocation, kept alive by waitUntil.
+      launcher: (e, executionCtx) => {
+        const binding = (e as Env).SYNC_WORKFLOW;
+        if (binding) return workflowLauncher(binding);
+        return (engine, runId) => {
+          const driven = inProcessLauncher(engine, runId);
+          executionCtx().waitUntil(driven);
+          return driven;
+        };
+      },
     });
     wired = { app: createApp(deps), deps };
   }
@@ -60,6 +72,17 @@ export default {
       cron: controller.cron,
       at: new Date(controller.scheduledTime).toISOString(),
     });
+    if (env.SYNC_WORKFLOW) {
+      // One instance per tick, named after it: a tick delivered twice runs once.
+      const id = tickInstanceId(controller.scheduledTime);
+      ctx.waitUntil(
+        env.SYNC_WORKFLOW.create({ id, params: { cron: controller.cron } }).catch((err: unknown) => {
+          if (!/already exists/i.test(String(err)))
+            deps.logger.error("scheduled sync could not start", { error: String(err) });
+        }),
+      );
+      return;
+    }
     ctx.waitUntil(
       runScheduledSync(syncDeps(deps, deps.db(env)), controller.cron).catch((err: unknown) =>
         deps.logger.error("scheduled sync crashed", { error: String(err) }),
@@ -67,3 +90,9 @@ export default {
     );
   },
 } satisfies ExportedHandler<Env>;
+
+/** The Workflow class wrangler.toml binds as SYNC_WORKFLOW: it advances runs with this isolate's deps. */
+export const SyncRunWorkflow = createSyncRunWorkflow<Env>((env) => {
+  const { deps } = wire(env);
+  return { deps: syncDeps(deps, deps.db(env)), maxWaitMs: deps.config.SYNC_MAX_WAIT_SECONDS * 1000 };
+});

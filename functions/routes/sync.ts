@@ -14,7 +14,8 @@ import {
 } from "../../db/sync-runs";
 import { ApiError, type ErrorCode } from "../errors";
 import { type AppEnv, createRouter, errorResponse } from "../router";
-import { retrySync, runSync, type SyncOutcome } from "../sync/engine";
+import { inProcessLauncher, type RunLauncher } from "../runs/driver";
+import { followRun, type Started, type SyncOutcome, startRetry, startSync } from "../sync/engine";
 import { syncDeps } from "../sync-deps";
 
 const RunErrorSchema = z.object({
@@ -141,6 +142,12 @@ const runResponses = {
     description: "The run finished `success` or `partial`",
     content: { "application/json": { schema: RunSchema } },
   },
+  202: {
+    description:
+      "The run is still going after `SYNC_WAIT_SECONDS`: it goes on without the caller. `Location` names the run to follow (`GET /api/sync/runs/{id}`)",
+    headers: { Location: { schema: { type: "string" as const }, description: "The run's URL" } },
+    content: { "application/json": { schema: RunSchema } },
+  },
   409: {
     description:
       "Another run holds the lease (`sync_in_progress`), the run cannot be retried (`not_retryable`), or the run lost its lease to another and stopped (`run_abandoned`)",
@@ -244,6 +251,24 @@ const retryRoute = createRoute({
   },
 });
 
+/** The driver for this request's run: a Workflow on Workers when bound, else this process. */
+function launcherFor(c: Context<AppEnv>): RunLauncher {
+  const make = c.get("deps").launcher;
+  return make ? make(c.env, () => c.executionCtx) : inProcessLauncher;
+}
+
+/** Launches a started run and waits up to SYNC_WAIT_SECONDS for its end. */
+async function follow(c: Context<AppEnv>, started: Started): Promise<SyncOutcome> {
+  if (started.kind !== "started") return started;
+  const deps = c.get("deps");
+  return followRun(
+    syncDeps(deps, c.get("db")),
+    started.run,
+    launcherFor(c),
+    deps.config.SYNC_WAIT_SECONDS * 1000,
+  );
+}
+
 async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
   const db = c.get("db");
   const fail = async (code: ErrorCode, message: string, run: SyncRun | undefined) => {
@@ -271,6 +296,11 @@ async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
         outcome.running ? `Sync run ${outcome.running.id} is already running` : "A sync is already running",
         outcome.running,
       );
+    case "running": {
+      // Still going after SYNC_WAIT_SECONDS: follow it at its own URL (the dashboard polls the status).
+      c.header("Location", `/api/sync/runs/${outcome.run.id}`);
+      return c.json(await runView(db, outcome.run), 202);
+    }
     case "finished": {
       const { run } = outcome;
       if (run.status === "success" || run.status === "partial") return c.json(await runView(db, run), 200);
@@ -288,7 +318,10 @@ export function syncRoutes() {
       const body = c.req.header("content-type") ? c.req.valid("json") : {};
       return answer(
         c,
-        await runSync(syncDeps(c.get("deps"), c.get("db")), { trigger: "manual", mode: body?.mode }),
+        await follow(
+          c,
+          await startSync(syncDeps(c.get("deps"), c.get("db")), { trigger: "manual", mode: body?.mode }),
+        ),
       ) as never;
     })
     .openapi(statusRoute, async (c) => {
@@ -330,7 +363,7 @@ export function syncRoutes() {
     .openapi(retryRoute, async (c) => {
       return answer(
         c,
-        await retrySync(syncDeps(c.get("deps"), c.get("db")), c.req.valid("param").id),
+        await follow(c, await startRetry(syncDeps(c.get("deps"), c.get("db")), c.req.valid("param").id)),
       ) as never;
     });
 }

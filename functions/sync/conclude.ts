@@ -1,7 +1,18 @@
 // Ends a run in a truthful state: success/partial after a complete listing (with its deletions), or
 // failed/partial/deferred at its checkpoint when the listing was cut short — and always frees the lease.
+
+import { eq, sql } from "drizzle-orm";
 import { clearListingStatements } from "../../db/absence";
-import { finishRun, getRun, lastWatermark, type NewError, type PageCounts } from "../../db/sync-runs";
+import { holdLeaseStatements } from "../../db/lease";
+import { syncRuns } from "../../db/schema";
+import {
+  errorStatements,
+  finishRun,
+  getRun,
+  lastWatermark,
+  type NewError,
+  type PageCounts,
+} from "../../db/sync-runs";
 import { UpstreamDeferred, UpstreamError } from "../upstreams/adapter";
 import { iso, type RunContext } from "./context";
 import { CursorFault } from "./cursor-guard";
@@ -20,6 +31,7 @@ function errorsBefore(ctx: RunContext, now: Date): string {
 export async function concludeListing(ctx: RunContext): Promise<void> {
   const { db, clock } = ctx.deps;
   const totals = (await getRun(db, ctx.run.id))!;
+  ctx.statements += 3;
   const decision = await decideDeletions(ctx, totals.fetched);
   const partial = totals.invalid > 0 || decision.errors.length > 0;
   const expected = { ...totals, deleted: totals.deleted + decision.count };
@@ -50,7 +62,8 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
     for (const f of err.retried) ctx.retried.push({ ...f, retryable: true });
   }
   const totals = (await getRun(db, ctx.run.id))!;
-  const n = ctx.committedPages;
+  // Pages this run committed, in earlier slices too.
+  const n = ctx.run.pages + ctx.committedPages;
   const progress =
     n > 0
       ? ` after ${n} committed page${n === 1 ? "" : "s"} (${summary(totals)})`
@@ -91,4 +104,34 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
     cleanup: [],
     errorsBefore: errorsBefore(ctx, now),
   });
+}
+
+/**
+ * Upstream rate-limits the run for a while its caller will wait out (a Workflow's `step.sleep`): the run stays
+ * `running`, holds its lease until then, and records the wait among its errors.
+ */
+export async function waitForUpstream(ctx: RunContext, err: UpstreamDeferred): Promise<void> {
+  const { db, clock } = ctx.deps;
+  ctx.pendingAttempts += err.attempts;
+  for (const f of err.retried) ctx.retried.push({ ...f, retryable: true });
+  const now = clock();
+  const until = new Date(Date.parse(err.nextAllowedAt) + ctx.deps.settings.leaseSeconds * 1000).toISOString();
+  const [hold, stamp] = holdLeaseStatements(db, ctx.run.id, iso(now), until);
+  await db.batch([
+    hold,
+    stamp,
+    ...errorStatements(db, ctx.run.id, [
+      ...ctx.retried.splice(0),
+      {
+        ...err.failure,
+        message: `${err.failure.message}; waiting until ${err.nextAllowedAt}`,
+        retryable: true,
+      },
+    ]),
+    db
+      .update(syncRuns)
+      .set({ attempts: sql`${syncRuns.attempts} + ${ctx.pendingAttempts}`, nextAllowedAt: err.nextAllowedAt })
+      .where(eq(syncRuns.id, ctx.run.id)),
+  ]);
+  ctx.pendingAttempts = 0;
 }

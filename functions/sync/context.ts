@@ -13,8 +13,6 @@ export type SyncSettings = {
   heartbeatMs: number;
   pageSize: number;
   maxDeleteShare: number;
-  /** Bound parameters per statement: 100 on D1. */
-  maxParams: number;
   /** A listing longer than this is stopped (a cursor that never ends). */
   maxPages: number;
   /** Deletions a `confirm` upstream checks per run (each costs a request). */
@@ -22,6 +20,8 @@ export type SyncSettings = {
   /** Incremental listings re-read this much before the watermark. */
   watermarkOverlapMs: number;
   errorRetentionDays: number;
+  /** One slice's budget; a run continues in the next slice from its checkpoint. */
+  slice: { pages: number; statements: number; ms: number };
 };
 
 export type SyncDeps = {
@@ -43,10 +43,14 @@ export type RunContext = {
   notes: string[];
   /** The listing's watermark (set by its first page, or carried by a resumed listing). */
   highWater: string | null;
+  /** Fingerprints of the listing's latest cursors, stored with each checkpoint. */
+  cursorTrail: string | null;
   /** Requests and retried failures not yet written with a page. */
   pendingAttempts: number;
   retried: NewError[];
   committedPages: number;
+  /** Database statements this slice has run (D1 counts each statement of a batch). */
+  statements: number;
   /** Tombstones this process saw in the listing (a later live copy of the task wins). */
   tombstoned: Set<number>;
   tombstones: number;

@@ -1,10 +1,14 @@
-// Stops a listing whose cursors go nowhere: a repeated cursor (also in a cycle A → B → A), an empty page that
-// still hands out a cursor, or more pages than allowed. Without it such a run would never end.
+// Stops a listing whose cursors go nowhere: a repeated cursor (also in a cycle A → B → A, across slices too), an
+// empty page that still hands out a cursor, or more pages than allowed. Without it such a run would never end.
 import type { FetchedPage } from "../upstreams/adapter";
+import { contentHash } from "./plan-page";
 
 export class CursorFault extends Error {
   override readonly name = "CursorFault";
 }
+
+/** Cursors remembered with the run's checkpoint (fingerprints): longer cycles end at SYNC_MAX_PAGES. */
+export const TRAIL_LENGTH = 100;
 
 /** A cursor shown in a message: short and printable, since it came from upstream. */
 function shown(cursor: string): string {
@@ -12,30 +16,47 @@ function shown(cursor: string): string {
   return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}…` : clean);
 }
 
+const fingerprint = (cursor: string) => contentHash(cursor, "cursor");
+
+export function parseTrail(stored: string | null): string[] {
+  try {
+    const trail: unknown = stored ? JSON.parse(stored) : [];
+    return Array.isArray(trail) ? trail.filter((t): t is string => typeof t === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 export class CursorGuard {
-  #seen = new Set<string>();
+  #trail: string[];
   #pages: number;
 
-  /** `pagesSoFar`: pages the listing already committed (a resumed listing counts them too). */
+  /** `pagesSoFar`: pages the listing already committed; `trail`: the fingerprints stored with its checkpoint. */
   constructor(
     readonly maxPages: number,
     pagesSoFar: number,
-    current: string | null,
+    trail: string[],
   ) {
     this.#pages = pagesSoFar;
-    if (current !== null) this.#seen.add(current);
+    this.#trail = trail.slice(-TRAIL_LENGTH);
   }
 
-  /** Throws CursorFault when the page just fetched cannot lead the listing to an end. */
-  check(page: FetchedPage): void {
+  /** The trail to store with the page's checkpoint. */
+  get trail(): string {
+    return JSON.stringify(this.#trail);
+  }
+
+  /** Throws CursorFault when the page just fetched (asked with `asked`) cannot lead the listing to an end. */
+  check(asked: string | null, page: FetchedPage): void {
     this.#pages++;
+    if (asked !== null && !this.#trail.includes(fingerprint(asked))) this.#trail.push(fingerprint(asked));
     const next = page.nextCursor;
     if (next === null) return;
     if (page.received === 0 && page.ignored === 0 && !page.notModified)
       throw new CursorFault(
         `The upstream sent an empty page with a cursor (${shown(next)}), which would page forever; the listing was stopped.`,
       );
-    if (this.#seen.has(next))
+    if (next === asked || this.#trail.includes(fingerprint(next)))
       throw new CursorFault(
         `The upstream repeated cursor ${shown(next)}, so its listing would loop forever; the listing was stopped.`,
       );
@@ -43,6 +64,6 @@ export class CursorGuard {
       throw new CursorFault(
         `The upstream listing went past ${this.maxPages} pages (SYNC_MAX_PAGES) without ending; the listing was stopped.`,
       );
-    this.#seen.add(next);
+    this.#trail = this.#trail.slice(-(TRAIL_LENGTH - 1));
   }
 }

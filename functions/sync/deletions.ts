@@ -97,7 +97,7 @@ async function confirmAbsent(ctx: RunContext, scope: ListingScope, now: string):
     );
   // Confirmed tasks join the tombstoned ones; only those are deleted.
   const statements = [
-    ...tombstoneStatements(db, scope.listingId, ids, settings.maxParams),
+    ...tombstoneStatements(db, scope.listingId, ids),
     ...applyDeletionStatements(db, { ...scope, absence: false }, now),
   ];
   const tombstoned = await countDoomed(db, { ...scope, absence: false });

@@ -1,19 +1,22 @@
-// The sync engine's entry points: start a run (manual, scheduled, or a retry that resumes a listing), take the
-// lease, drive the listing, and answer the finished run. It knows no Hono and no particular upstream.
+// The sync engine's entry points: start a run (manual, scheduled, or a retry that resumes a listing) by taking
+// the lease, then follow it while a driver advances it slice by slice. It knows no Hono and no upstream by name.
 import { acquireLease, type RunStart } from "../../db/lease";
 import type { RunTrigger, SyncMode, SyncRun } from "../../db/schema";
 import { getRun, lastWatermark, latestRun } from "../../db/sync-runs";
+import { driveRun, type RunLauncher } from "../runs/driver";
 import { iso, type SyncDeps } from "./context";
-import { driveListing } from "./listing";
 import { incrementalSince } from "./watermark";
 
 export type { SyncDeps, SyncSettings } from "./context";
 
-export type SyncOutcome =
-  | { kind: "finished"; run: SyncRun }
+type Refused =
   | { kind: "busy"; running: SyncRun | undefined }
   | { kind: "not_found" }
   | { kind: "not_retryable"; run: SyncRun };
+
+export type Started = { kind: "started"; run: SyncRun } | Refused;
+
+export type SyncOutcome = { kind: "finished"; run: SyncRun } | { kind: "running"; run: SyncRun } | Refused;
 
 export const RETRYABLE_STATUSES = ["failed", "partial", "deferred", "abandoned"] as const;
 
@@ -35,11 +38,11 @@ async function freshListing(
   return [{ trigger, mode, since: incrementalSince(mark, deps.settings.watermarkOverlapMs) }, null];
 }
 
-/** Starts a run (`manual` defaults to full, `schedule` to incremental) and drives it to its end. */
-export async function runSync(
+/** Starts a run (`manual` defaults to full, `schedule` to incremental): takes the lease and creates the run. */
+export async function startSync(
   deps: SyncDeps,
   req: { trigger: RunTrigger; mode?: SyncMode },
-): Promise<SyncOutcome> {
+): Promise<Started> {
   const mode: SyncMode = req.mode ?? (req.trigger === "schedule" ? "incremental" : "full");
   const [plan, note] = await freshListing(deps, req.trigger, mode);
   return start(deps, plan, note);
@@ -50,7 +53,7 @@ export async function runSync(
  * continues that same listing from its checkpoint (so a full listing still finds deletions); otherwise it
  * starts a fresh listing of the same mode.
  */
-export async function retrySync(deps: SyncDeps, runId: number): Promise<SyncOutcome> {
+export async function startRetry(deps: SyncDeps, runId: number): Promise<Started> {
   const prior = await getRun(deps.db, runId);
   if (!prior) return { kind: "not_found" };
   if (!(RETRYABLE_STATUSES as readonly string[]).includes(prior.status))
@@ -80,10 +83,11 @@ export async function retrySync(deps: SyncDeps, runId: number): Promise<SyncOutc
   return start(deps, { ...plan, retryOf: prior.id }, note);
 }
 
-async function start(deps: SyncDeps, plan: Plan, note: string | null): Promise<SyncOutcome> {
+async function start(deps: SyncDeps, plan: Plan, note: string | null): Promise<Started> {
   const now = deps.clock();
   const acquired = await acquireLease(deps.db, {
     ...plan,
+    note,
     now: iso(now),
     leaseExpiresAt: iso(new Date(now.getTime() + deps.settings.leaseSeconds * 1000)),
   });
@@ -97,29 +101,56 @@ async function start(deps: SyncDeps, plan: Plan, note: string | null): Promise<S
     retry_of: run.retryOf,
     source: deps.upstream.source.label,
   });
-  await driveListing(deps, run, note);
-  const finished = (await getRun(deps.db, run.id))!;
-  deps.logger.info("sync finished", {
-    run_id: finished.id,
-    status: finished.status,
-    pages: finished.pages,
-    attempts: finished.attempts,
-    fetched: finished.fetched,
-    created: finished.created,
-    updated: finished.updated,
-    unchanged: finished.unchanged,
-    deleted: finished.deleted,
-    skipped: finished.skipped,
-    invalid: finished.invalid,
-    ignored: finished.ignored,
-    ms: finished.finishedAt ? Date.parse(finished.finishedAt) - Date.parse(finished.startedAt) : null,
-    message: finished.message,
-  });
-  return { kind: "finished", run: finished };
+  return { kind: "started", run };
 }
 
-/** The scheduled entry point (cron on Workers and Node): an incremental sync, skipped while another runs. */
-export async function runScheduledSync(deps: SyncDeps, cron: string): Promise<SyncOutcome | undefined> {
+const POLL_MS = 200;
+const pause = (ms: number) => new Promise<null>((resolve) => setTimeout(() => resolve(null), ms));
+
+/**
+ * Launches a started run's driver and waits up to `waitMs` (real time) for the run to end: the finished run, or
+ * the running one. The driver goes on without the caller, so a closed connection never strands a run. An
+ * in-process driver says when it is done; a Workflow is followed through the run's row.
+ */
+export async function followRun(
+  deps: SyncDeps,
+  run: SyncRun,
+  launch: RunLauncher,
+  waitMs: number,
+): Promise<SyncOutcome> {
+  let driverDone = false;
+  const driver = launch(deps, run.id)
+    .catch((err: unknown) => {
+      deps.logger.error("sync driver crashed", { run_id: run.id, error: String(err) });
+      return { ended: true };
+    })
+    .then((r) => {
+      driverDone = r.ended;
+      return r;
+    });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    await Promise.race([driver, pause(Math.max(0, Math.min(POLL_MS, deadline - Date.now())))]);
+    const current = (await getRun(deps.db, run.id))!;
+    if (current.status !== "running") return { kind: "finished", run: current };
+    // A driver that stopped while the run is still `running` lost it to another process: nothing to wait for.
+    if (driverDone || Date.now() >= deadline) return { kind: "running", run: current };
+  }
+}
+
+/** Starts a run and drives it to its end in this process (cron on Node, tests, scripts). */
+export async function runSync(
+  deps: SyncDeps,
+  req: { trigger: RunTrigger; mode?: SyncMode },
+): Promise<SyncOutcome> {
+  const started = await startSync(deps, req);
+  if (started.kind !== "started") return started;
+  await driveRun(deps, started.run.id);
+  return { kind: "finished", run: (await getRun(deps.db, started.run.id))! };
+}
+
+/** The scheduled start (cron on Workers and Node): an incremental run, unless deferred or another is running. */
+export async function startScheduledSync(deps: SyncDeps, cron: string): Promise<Started | undefined> {
   const last = await latestRun(deps.db);
   if (last?.status === "deferred" && last.nextAllowedAt && last.nextAllowedAt > iso(deps.clock())) {
     deps.logger.info("scheduled sync skipped", {
@@ -129,13 +160,21 @@ export async function runScheduledSync(deps: SyncDeps, cron: string): Promise<Sy
     });
     return undefined;
   }
-  const outcome = await runSync(deps, { trigger: "schedule" });
-  if (outcome.kind === "busy") {
+  const started = await startSync(deps, { trigger: "schedule" });
+  if (started.kind === "busy") {
     deps.logger.info("scheduled sync skipped", {
       cron,
       reason: "another sync is running",
-      run_id: outcome.running?.id,
+      run_id: started.running?.id,
     });
   }
-  return outcome;
+  return started;
+}
+
+/** The scheduled entry point in this process: start, then drive the run to its end. */
+export async function runScheduledSync(deps: SyncDeps, cron: string): Promise<SyncOutcome | undefined> {
+  const started = await startScheduledSync(deps, cron);
+  if (started?.kind !== "started") return started;
+  await driveRun(deps, started.run.id);
+  return { kind: "finished", run: (await getRun(deps.db, started.run.id))! };
 }

@@ -16,12 +16,13 @@ async function fingerprint(rec: InvalidRecord): Promise<string> {
 }
 
 export async function commitPage(ctx: RunContext, page: FetchedPage): Promise<void> {
-  const { db, settings, clock } = ctx.deps;
+  const { db, clock } = ctx.deps;
   const now = clock();
   const nowIso = iso(now);
   const ids = [...new Set([...page.live, ...page.tombstones].map((r) => r.id))];
   for (const rec of page.invalid) if (rec.externalId !== null) ids.push(rec.externalId);
-  const stored = await loadByExternalIds(db, [...new Set(ids)], settings.maxParams);
+  const stored = await loadByExternalIds(db, [...new Set(ids)]);
+  ctx.statements++;
   const fingerprints = await Promise.all(page.invalid.map(fingerprint));
   const plan = planPage({
     page,
@@ -36,21 +37,25 @@ export async function commitPage(ctx: RunContext, page: FetchedPage): Promise<vo
   const shown = ctx.scope.absence ? plan.shownTaskIds.filter((id) => id <= ctx.scope.baseTaskId) : [];
   const revived = plan.liveTaskIds.filter((id) => ctx.tombstoned.has(id));
   const last = page.nextCursor === null;
-  await db.batch([
-    renewLeaseStatement(db, ctx.run.id, leaseUntil(ctx, now)),
-    ...upsertStatements(db, plan.writes, settings.maxParams),
-    ...seenStatements(db, listing, shown, settings.maxParams),
-    ...tombstoneStatements(db, listing, plan.tombstonedTaskIds, settings.maxParams),
-    ...untombstoneStatements(db, listing, revived, settings.maxParams),
+  const statements = [
+    // Conditional on the checkpoint this slice started from: a replayed slice cannot commit a page twice.
+    renewLeaseStatement(db, ctx.run.id, leaseUntil(ctx, now), ctx.run.pages + ctx.committedPages),
+    ...upsertStatements(db, plan.writes),
+    ...seenStatements(db, listing, shown),
+    ...tombstoneStatements(db, listing, plan.tombstonedTaskIds),
+    ...untombstoneStatements(db, listing, revived),
     ...errorStatements(db, ctx.run.id, [...ctx.retried.splice(0), ...plan.errors]),
     checkpointStatement(db, ctx.run.id, nowIso, plan.counts, {
       cursor: page.nextCursor,
       highWater: ctx.highWater,
+      cursorTrail: ctx.cursorTrail,
       snapshotComplete: last,
       attempts: ctx.pendingAttempts,
       ignored: page.ignored,
     }),
-  ]);
+  ] as const;
+  await db.batch(statements);
+  ctx.statements += statements.length;
   ctx.pendingAttempts = 0;
   ctx.committedPages++;
   ctx.previous = plan.versions;

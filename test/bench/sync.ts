@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { createLibsqlDb } from "../../db/libsql";
-import { MAX_PARAMS, upsertStatements } from "../../db/task-sync";
+import { upsertStatements } from "../../db/task-sync";
 import { createApp } from "../../functions/app";
 import { parseConfig } from "../../functions/config";
 import { createLogger } from "../../functions/logger";
@@ -83,7 +83,7 @@ async function floor(dir: string): Promise<number> {
         lastRunId: 1,
         seenUserDeletion: null,
       }));
-      const [first, ...rest] = upsertStatements(db, rows, MAX_PARAMS.libsql);
+      const [first, ...rest] = upsertStatements(db, rows);
       await db.batch([first!, ...rest]);
       cursor = page.next_cursor ?? undefined;
     } while (cursor);

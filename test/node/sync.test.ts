@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { hostileUpstreamSuite } from "../shared/hostile-upstream.suite";
+import { slicesSuite } from "../shared/slices.suite";
 import { syncSuite } from "../shared/sync.suite";
 import { syncPropertySuite } from "../shared/sync-property.suite";
 import { createTestApp } from "./support";
@@ -7,5 +8,6 @@ import { createTestApp } from "./support";
 describe("sync on libSQL", () => {
   syncSuite(createTestApp);
   hostileUpstreamSuite(createTestApp);
-  syncPropertySuite(createTestApp, 60);
+  slicesSuite(createTestApp);
+  syncPropertySuite(createTestApp, 40);
 });

@@ -122,7 +122,7 @@ export function hostileUpstreamSuite(make: MakeHarness) {
         seenUserDeletion: null,
       };
       await userDelete(h, row!.external_id); // the race: lands between the read and the write
-      const [first, ...rest] = upsertStatements(h.db, [write], 100);
+      const [first, ...rest] = upsertStatements(h.db, [write]);
       await h.db.batch([first!, ...rest]);
       const [after] = await h.db.all<{ deleted_by: string; remote_updated_at: string }>(
         sql`select deleted_by, remote_updated_at from tasks where external_id = ${row!.external_id}`,

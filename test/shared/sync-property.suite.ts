@@ -166,6 +166,6 @@ export function syncPropertySuite(make: MakeHarness, numRuns: number) {
         ),
         { numRuns, seed: 20261125 },
       );
-    });
+    }, 240_000);
   });
 }

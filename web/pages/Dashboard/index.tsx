@@ -111,6 +111,12 @@ export function Dashboard() {
     sync.refresh(true);
     try {
       const run = await call();
+      if (run.status === "running") {
+        // 202: the run outlived the server's wait and goes on without us; follow it like any running run.
+        setFollowing({ id: run.id, finished: null });
+        show("info", "The sync is still running on the server — following it.");
+        return;
+      }
       announced.current.add(run.id);
       show(run.status === "success" ? "success" : "info", runSummary(run));
     } catch (err) {

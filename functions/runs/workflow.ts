@@ -1,0 +1,59 @@
+// The Cloudflare Workflow that drives a run on Workers: one durable step per slice (each its own invocation with
+// its own D1 and CPU limits, retried on its own), and `step.sleepUntil` while upstream rate-limits the run.
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { advanceRun, type SliceOutcome } from "../sync/advance";
+import type { SyncDeps } from "../sync/context";
+import { startScheduledSync } from "../sync/engine";
+import type { RunLauncher } from "./driver";
+
+/** A run already started (POST /api/sync), or a cron tick whose first step starts one. */
+export type RunParams = { runId: number } | { cron: string };
+
+/** Workflows allow 10,000 steps an instance; slices and waits together stay below that. */
+export const MAX_SLICES = 4_000;
+
+type DepsFor<Env> = (env: Env) => { deps: SyncDeps; maxWaitMs: number };
+
+export function createSyncRunWorkflow<Env>(depsFor: DepsFor<Env>) {
+  return class SyncRunWorkflow extends WorkflowEntrypoint<Env, RunParams> {
+    override async run(event: Readonly<WorkflowEvent<RunParams>>, step: WorkflowStep) {
+      const params = event.payload;
+      const runId =
+        "runId" in params
+          ? params.runId
+          : await step.do("start", async () => {
+              const started = await startScheduledSync(depsFor(this.env).deps, params.cron);
+              return started?.kind === "started" ? started.run.id : null;
+            });
+      if (runId === null) return { runId, slices: 0 };
+      for (let i = 1; i <= MAX_SLICES; i++) {
+        const slice: SliceOutcome = await step.do(
+          `slice ${i}`,
+          { retries: { limit: 5, delay: "2 seconds", backoff: "exponential" }, timeout: "10 minutes" },
+          async () => {
+            const { deps, maxWaitMs } = depsFor(this.env);
+            return advanceRun(deps, runId, deps.settings.slice, { maxWaitMs });
+          },
+        );
+        if (slice.ended) return { runId, slices: i };
+        if (slice.waitUntil) await step.sleepUntil(`rate limit ${i}`, new Date(slice.waitUntil));
+      }
+      throw new Error(`run ${runId} did not end within ${MAX_SLICES} slices`);
+    }
+  };
+}
+
+/** Launches a run as a Workflow instance named after it, so launching it twice runs it once. */
+export function workflowLauncher(binding: Workflow<RunParams>): RunLauncher {
+  return async (_deps, runId) => {
+    await binding.create({ id: `run-${runId}`, params: { runId } }).catch((err: unknown) => {
+      if (!/already exists/i.test(String(err))) throw err;
+    });
+    return { ended: false };
+  };
+}
+
+/** The instance id of a cron tick: the same tick fired twice creates one instance, so it runs once. */
+export function tickInstanceId(scheduledTime: number): string {
+  return `tick-${new Date(scheduledTime).toISOString().replace(/[:.]/g, "-")}`;
+}

@@ -1,0 +1,180 @@
+// One slice of a run: continue from its checkpoint, page by page, until the listing ends or the slice's budget
+// (pages, statements, time) is spent. Every slice reads the run's state from the database, so a slice can run
+// in another invocation (a Workflow step) or be replayed after it committed without counting anything twice.
+import { isLeaseLost, renewLease, stillHolds } from "../../db/lease";
+import type { SyncRun } from "../../db/schema";
+import { getRun } from "../../db/sync-runs";
+import { UpstreamDeferred } from "../upstreams/adapter";
+import { concludeInterrupted, concludeListing, waitForUpstream } from "./conclude";
+import type { RunContext, SyncDeps } from "./context";
+import { iso, leaseUntil } from "./context";
+import { CursorGuard, parseTrail } from "./cursor-guard";
+import { startHeartbeat } from "./heartbeat";
+import { commitPage } from "./page";
+import { listingWatermark } from "./watermark";
+
+export type SliceBudget = {
+  pages: number;
+  /** Database statements (each statement of a batch counts, as D1 counts them per invocation). */
+  statements: number;
+  ms: number;
+};
+
+export type SliceOutcome = {
+  /** The run reached a final state (or is no longer ours to advance). */
+  ended: boolean;
+  /** The run waits for upstream's rate limit until then, lease held (only when `maxWaitMs` allows). */
+  waitUntil: string | null;
+  pages: number;
+  statements: number;
+};
+
+export type SliceOptions = {
+  /** A rate limit shorter than this is waited out by the caller (a Workflow's step.sleep), not ended `deferred`. */
+  maxWaitMs?: number;
+};
+
+/** Statements the end of a listing takes (count, guard, final batch); kept in reserve by every slice. */
+const CONCLUDE_STATEMENTS = 20;
+
+/** The reason a run's work is aborted when its heartbeat finds another run holds the lease. */
+export class LeaseLost extends Error {
+  override readonly name = "LeaseLost";
+}
+
+export function newContext(deps: SyncDeps, run: SyncRun, signal: AbortSignal): RunContext {
+  return {
+    deps,
+    run,
+    scope: {
+      runId: run.id,
+      listingId: run.listingId ?? run.id,
+      baseTaskId: run.baseTaskId,
+      absence: run.mode === "full",
+    },
+    signal,
+    // While a run is going, its message holds the note it started with (e.g. "ran as a full sync").
+    notes: run.message ? [run.message] : [],
+    highWater: run.highWater,
+    cursorTrail: run.cursorTrail,
+    pendingAttempts: 0,
+    retried: [],
+    committedPages: 0,
+    statements: 0,
+    tombstoned: new Set(),
+    tombstones: 0,
+    previous: new Map(),
+  };
+}
+
+/** Pages until the listing ends (true) or the budget would be exceeded by another page (false). */
+async function listPages(ctx: RunContext, budget: SliceBudget, startedAt: number): Promise<boolean> {
+  const { upstream, settings, clock, afterPage } = ctx.deps;
+  let cursor = ctx.run.cursor;
+  const guard = new CursorGuard(settings.maxPages, ctx.run.pages, parseTrail(ctx.run.cursorTrail));
+  let lastPageCost = 0;
+  for (;;) {
+    const spent =
+      ctx.committedPages >= budget.pages ||
+      ctx.statements + lastPageCost + CONCLUDE_STATEMENTS > budget.statements ||
+      clock().getTime() - startedAt >= budget.ms;
+    if (ctx.committedPages > 0 && spent) return false;
+    const requestedAt = clock();
+    const page = await upstream.fetchPage({
+      cursor,
+      limit: settings.pageSize,
+      updatedSince: ctx.run.since,
+      signal: ctx.signal,
+    });
+    ctx.pendingAttempts += page.attempts;
+    for (const f of page.retried) ctx.retried.push({ ...f, retryable: true });
+    guard.check(cursor, page);
+    ctx.cursorTrail = guard.trail;
+    ctx.highWater ??= listingWatermark(page.upstreamNow, requestedAt);
+    const before = ctx.statements;
+    await commitPage(ctx, page);
+    lastPageCost = ctx.statements - before;
+    await afterPage?.(ctx.run.id, ctx.run.pages + ctx.committedPages);
+    if (page.nextCursor === null) return true;
+    cursor = page.nextCursor;
+  }
+}
+
+/** Advances run `runId` by one slice and says whether it ended. */
+export async function advanceRun(
+  deps: SyncDeps,
+  runId: number,
+  budget: SliceBudget,
+  options: SliceOptions = {},
+): Promise<SliceOutcome> {
+  const run = await getRun(deps.db, runId);
+  const outcome = (ended: boolean, waitUntil: string | null = null): SliceOutcome => ({
+    ended,
+    waitUntil,
+    pages: ctx.committedPages,
+    statements: ctx.statements + 1,
+  });
+  const controller = new AbortController();
+  if (!run || run.status !== "running") return { ended: true, waitUntil: null, pages: 0, statements: 1 };
+  const ctx = newContext(deps, run, controller.signal);
+  const heartbeat = startHeartbeat({
+    intervalMs: deps.settings.heartbeatMs,
+    beat: async () => {
+      const now = deps.clock();
+      await renewLease(deps.db, run.id, iso(now), leaseUntil(ctx, now));
+    },
+    isLost: isLeaseLost,
+    onLost: () => controller.abort(new LeaseLost(`run ${run.id} lost its lease`)),
+    onError: (err) => deps.logger.warn("heartbeat failed", { run_id: run.id, error: String(err) }),
+  });
+  try {
+    if (!(await listPages(ctx, budget, deps.clock().getTime()))) return outcome(false);
+    await concludeListing(ctx);
+    await logFinished(deps, run.id);
+    return outcome(true);
+  } catch (err) {
+    if (isLeaseLost(err) || controller.signal.reason instanceof LeaseLost) {
+      // Either another run took the lease over (ours expired; it marked this run abandoned), or this slice was
+      // a replay whose checkpoint had already moved: then the next slice continues from the committed state.
+      if (await stillHolds(deps.db, run.id)) return outcome(false);
+      deps.logger.warn("sync lost its lease", { run_id: run.id });
+      return outcome(true);
+    }
+    const waitMs =
+      err instanceof UpstreamDeferred ? Date.parse(err.nextAllowedAt) - deps.clock().getTime() : 0;
+    if (err instanceof UpstreamDeferred && waitMs <= (options.maxWaitMs ?? 0)) {
+      await waitForUpstream(ctx, err);
+      return outcome(false, err.nextAllowedAt);
+    }
+    try {
+      await concludeInterrupted(ctx, err);
+      await logFinished(deps, run.id);
+    } catch (final) {
+      if (!isLeaseLost(final)) throw final;
+      deps.logger.warn("sync lost its lease", { run_id: run.id });
+    }
+    return outcome(true);
+  } finally {
+    heartbeat.stop();
+  }
+}
+
+async function logFinished(deps: SyncDeps, runId: number) {
+  const run = (await getRun(deps.db, runId))!;
+  deps.logger.info("sync finished", {
+    run_id: run.id,
+    status: run.status,
+    pages: run.pages,
+    attempts: run.attempts,
+    fetched: run.fetched,
+    created: run.created,
+    updated: run.updated,
+    unchanged: run.unchanged,
+    deleted: run.deleted,
+    skipped: run.skipped,
+    invalid: run.invalid,
+    ignored: run.ignored,
+    ms: run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
+    message: run.message,
+  });
+}
