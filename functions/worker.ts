@@ -28,6 +28,8 @@ function wire(env: Env) {
       logger: createLogger(config.LOG_LEVEL),
       upstream: upstreamFor(config, simulator),
       simulator,
+      // The deployed *.workers.dev name (Cloudflare routes only its own hosts here); custom domains go in ALLOWED_HOSTS.
+      hosts: [".workers.dev"],
     });
     wired = { app: createApp(deps), deps };
   }

@@ -12,7 +12,8 @@ import {
   reapExpired,
   runErrors,
 } from "../../db/sync-runs";
-import { ApiError, type ErrorCode } from "../errors";
+import { ApiError, type ErrorCode } from "../http/errors";
+import { idParam } from "../http/params";
 import { type AppEnv, createRouter, errorResponse } from "../router";
 import { retrySync, runSync, type SyncOutcome } from "../sync/engine";
 import { syncDeps } from "../sync-deps";
@@ -150,14 +151,7 @@ const runResponses = {
   },
 };
 
-const IdParam = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(Number.MAX_SAFE_INTEGER)
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-});
+const IdParam = z.object({ id: idParam() });
 
 const triggerRoute = createRoute({
   method: "post",
@@ -170,8 +164,8 @@ const triggerRoute = createRoute({
       content: {
         "application/json": {
           schema: z
-            .object({ mode: z.enum(SYNC_MODES).optional() })
-            .passthrough()
+            // Strict: a typo such as {"mod": "incremental"} is a 400, not a silent full sync.
+            .strictObject({ mode: z.enum(SYNC_MODES).optional() })
             .openapi("SyncRequest", { example: { mode: "full" } }),
         },
       },
