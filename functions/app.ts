@@ -15,7 +15,7 @@ import { simulatorRoutes } from "./simulator/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 // A refused body up to this size is read off the connection so keep-alive survives; a larger one closes it.
-const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_BYTES = 4 * 1024 * 1024;
 
 // Paths the app answers itself (JSON, never the dashboard): the dashboard owns everything else.
 const API_PATH = /^\/(api|simulator)(\/|$)/;
