@@ -1,7 +1,7 @@
 // Issue 13's edges over real HTTP on both runtimes (Node + libSQL file, Workers + local D1 under wrangler dev):
 // security headers on every response (static assets included), the Host allowlist, a 413 that leaves the
 // keep-alive connection usable, and the hostile fuzz with its database and connection checks.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
@@ -175,4 +175,31 @@ describe.each(RUNTIMES)("the %s runtime over real HTTP", (runtime) => {
     expect(rejected).toBeGreaterThan(300);
     expect(reusedAfterRejection).toBeGreaterThan(200);
   }, 300_000);
+});
+
+/** The local addresses listening on `port`, read from the kernel's socket tables (no traffic sent). */
+function listeningAddresses(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  const found: string[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state === "0A" && local?.endsWith(`:${hexPort}`)) found.push(local.split(":")[0]!);
+    }
+  }
+  return found;
+}
+
+describe("the Node entry's listening address", () => {
+  it("binds loopback only unless HOST is set, and logs the address it really has", async () => {
+    const server = await startServer({ LOG_LEVEL: "info" }, "node");
+    try {
+      const port = Number(new URL(server.url).port);
+      // 127.0.0.1 in /proc/net/tcp's little-endian hex; never 00000000 (every interface).
+      expect(listeningAddresses(port)).toEqual(["0100007F"]);
+      expect(server.output()).toContain(`"url":"http://127.0.0.1:${port}/"`);
+    } finally {
+      await server.stop();
+    }
+  });
 });
