@@ -1,14 +1,8 @@
 # The Node entry of the Task Sync Service as a container: libSQL file on a volume, migrations applied at boot.
 # Build: podman build -t task-sync .   (or docker build; test/container/run.ts builds and runs it for real)
 
-# --- dependencies the server needs at run time (no dev tools) ---
-FROM docker.io/library/node:20-bookworm-slim AS runtime-deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-
-# --- the dashboard, built with the dev dependencies ---
-FROM docker.io/library/node:20-bookworm-slim AS web-build
+# --- build: the dashboard with the dev dependencies, then only the run-time dependencies kept ---
+FROM docker.io/library/node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -16,7 +10,8 @@ COPY tsconfig.base.json ./
 COPY web ./web
 COPY functions ./functions
 COPY db ./db
-RUN npm run build:web
+# One install serves both: build with everything, then drop what the server does not need at run time.
+RUN npm run build:web && npm prune --omit=dev --no-audit --no-fund
 
 # --- the image that runs ---
 FROM docker.io/library/node:20-bookworm-slim
@@ -29,8 +24,8 @@ WORKDIR /app
 RUN groupadd --system --gid 10001 tasksync \
  && useradd --system --uid 10001 --gid tasksync --home-dir /app --shell /usr/sbin/nologin tasksync \
  && mkdir -p /data && chown tasksync:tasksync /data
-COPY --from=runtime-deps /app/node_modules ./node_modules
-COPY --from=web-build /app/dist/web ./dist/web
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/web ./dist/web
 COPY package.json wrangler.toml ./
 COPY db ./db
 COPY functions ./functions

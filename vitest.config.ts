@@ -20,7 +20,8 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, LOG_LEVEL: "warn" },
+                // The tests call the worker as http://example.com/…: a host it must be told it serves.
+                bindings: { TEST_MIGRATIONS: migrations, LOG_LEVEL: "warn", ALLOWED_HOSTS: "example.com" },
               },
             }),
           ],
