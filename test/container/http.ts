@@ -1,4 +1,5 @@
 // The little HTTP the container test needs: a free loopback port and waiting for /api/health.
+import http from "node:http";
 import { createServer } from "node:net";
 
 export function freePort(): Promise<number> {
@@ -26,4 +27,40 @@ export async function waitForHealth(base: string, log: () => string, timeoutMs =
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${base}/api/health did not answer within ${timeoutMs} ms:\n${log().slice(-3000)}`);
+}
+
+/**
+ * One request on a connection of its own. Minutes can pass between the test's calls (podman exec, stop,
+ * start), longer than the server keeps an idle connection; fetch would reuse a pooled one and a POST on a
+ * connection the server just closed fails instead of being retried.
+ */
+export function call(
+  base: string,
+  path: string,
+  method = "GET",
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method, agent: false, headers: method === "GET" ? {} : { origin: url.origin }, timeout: 60_000 },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
+          } catch {
+            reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
 }

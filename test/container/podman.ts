@@ -31,9 +31,15 @@ export function podman(args: string[], options: { allowFail?: boolean; timeoutMs
 }
 
 /** Runs a command with podman's settings in its environment (base-image.sh, podman-compose). */
-export function withPodmanEnv(command: string, args: string[], cwd: string, timeoutMs = 600_000): Run {
+export function withPodmanEnv(
+  command: string,
+  args: string[],
+  cwd: string,
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Run {
+  const { timeoutMs = 600_000, env = {} } = options;
   const res = spawnSync(command, args, {
-    env: ENV,
+    env: { ...ENV, ...env },
     cwd,
     encoding: "utf8",
     timeout: timeoutMs,

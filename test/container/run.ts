@@ -2,12 +2,12 @@
 // a graceful stop, a restart on the same volume with the data kept — then the compose file the same way.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkCompose } from "./compose";
-import { freePort, waitForHealth } from "./http";
+import { call, freePort, waitForHealth } from "./http";
 import { podman, withPodmanEnv } from "./podman";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -36,12 +36,15 @@ async function check(name: string, body: () => Promise<string | undefined> | str
 function baseImage(): string {
   const from = /^FROM\s+(\S+)/m.exec(readFileSync(join(ROOT, "Dockerfile"), "utf8"))?.[1];
   if (!from) throw new Error("Dockerfile has no FROM");
-  const made = withPodmanEnv("bash", [join(ROOT, "test/container/base-image.sh"), from], ROOT, 900_000);
+  const made = withPodmanEnv("bash", [join(ROOT, "test/container/base-image.sh"), from], ROOT, {
+    timeoutMs: 900_000,
+  });
   if (made.status !== 0) throw new Error(`base image: ${made.stdout}${made.stderr}`);
   return made.stdout.trim().split("\n").at(-1) ?? "";
 }
 
 function build(): string {
+  mkdirSync(join(homedir(), ".npm"), { recursive: true });
   // The host's npm cache serves `npm ci` inside the build: no registry needed, and no download twice.
   podman([
     "build",
@@ -83,15 +86,6 @@ function start(name: string, volume: string, port: number): void {
   ]);
 }
 
-async function api(base: string, path: string, method = "GET") {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: method === "GET" ? {} : { origin: base },
-    signal: AbortSignal.timeout(60_000),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
 /** SIGTERM, then the exit code and the time it took; a graceful stop exits 0 well before podman's kill. */
 function stopGracefully(name: string): string {
   const started = Date.now();
@@ -127,9 +121,9 @@ async function checkImage(): Promise<void> {
       return `uid ${uid}`;
     });
     await check("syncs the simulator's tasks into the libSQL file", async () => {
-      const run = await api(base, "/api/sync", "POST");
+      const run = await call(base, "/api/sync", "POST");
       if (run.status !== 200 || run.body.status !== "success") throw new Error(JSON.stringify(run));
-      const tasks = await api(base, "/api/tasks?limit=1");
+      const tasks = await call(base, "/api/tasks?limit=1");
       if (tasks.body.count !== 300) throw new Error(`count ${tasks.body.count}`);
       return "300 tasks";
     });
@@ -140,8 +134,8 @@ async function checkImage(): Promise<void> {
         podman(["rm", first]);
         start(second, volume, port);
         await waitForHealth(base, () => podman(["logs", second], { allowFail: true }).stderr);
-        const tasks = await api(base, "/api/tasks?limit=1");
-        const status = await api(base, "/api/sync/status");
+        const tasks = await call(base, "/api/tasks?limit=1");
+        const status = await call(base, "/api/sync/status");
         if (tasks.body.count !== 300) throw new Error(`count after restart ${tasks.body.count}`);
         if (status.body.status !== "success") throw new Error(JSON.stringify(status.body));
         return stopGracefully(second);
