@@ -13,7 +13,7 @@ import { createLogger } from "../../functions/logger";
 import { resolveDeps } from "../../functions/router";
 import { Simulator } from "../../functions/simulator/dataset";
 import { contentHash } from "../../functions/sync/plan-page";
-import { upstreamFor } from "../../functions/upstream";
+import { upstreamFromConfig } from "../../functions/upstreams";
 import { startServer } from "../e2e/server";
 
 const TASKS = 100_000;
@@ -81,6 +81,7 @@ async function floor(dir: string): Promise<number> {
         createdAt: now,
         updatedAt: now,
         lastRunId: 1,
+        seenUserDeletion: null,
       }));
       const [first, ...rest] = upsertStatements(db, rows, MAX_PARAMS.libsql);
       await db.batch([first!, ...rest]);
@@ -123,7 +124,7 @@ export async function benchSync(): Promise<Record<string, number>> {
         dbKind: "libsql",
         db: () => db,
         logger: createLogger("warn"),
-        upstream: upstreamFor(config, undefined),
+        upstream: upstreamFromConfig(config, undefined),
       }),
     );
 

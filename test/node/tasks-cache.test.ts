@@ -7,7 +7,8 @@ type Page = { results: { id: number; title: string }[]; count: number };
 
 describe("GET /api/tasks page cache", () => {
   it("answers a repeated query from cache until any write to tasks, whoever made it", async () => {
-    const { app, db } = await createTestApp({ sim: { total: 5 } });
+    // The only stored live task ("beta") is absent upstream: 100% of what existed, so allow it past the guard.
+    const { app, db } = await createTestApp({ sim: { total: 5 }, env: { SYNC_MAX_DELETE_SHARE: "1" } });
     const [first] = await seedTasks(db, [{ title: "alpha" }, { title: "beta" }]);
     const list = async () => (await (await app.request("/api/tasks?sort=title")).json()) as Page;
 
