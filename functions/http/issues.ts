@@ -1,4 +1,4 @@
-// Turns zod's validation failures into the API's 400 (field-by-field details) or into readable text.
+// Turns zod's validation failures (flattened by zod itself) into the API's 400 or into readable lines.
 import { z } from "zod";
 import { ApiError } from "./errors";
 
@@ -33,7 +33,9 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
   return result.data;
 }
 
-/** Every problem on its own line, for a person reading a log or a terminal. */
+/** Every problem on its own line as `  FIELD: message`, for a person reading a log or a terminal. */
 export function describeIssues(error: z.ZodError): string {
-  return z.prettifyError(error);
+  return issueDetails(error)
+    .map((d) => `  ${d.field}: ${d.message}`)
+    .join("\n");
 }

@@ -1,3 +1,5 @@
+// The hostile fuzz in process, on libSQL, with and without API_TOKEN (the same requests go over real HTTP to
+// both runtimes in test/e2e/hostile.test.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../../functions/http/errors";
