@@ -20,10 +20,12 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                // The entry's own settings under test: small pages and slices so Workflows take several steps.
+                // The entry's own settings under test: small pages and slices so Workflows take several steps;
+                // the tests call the worker as http://example.com/…, a host it must be told it serves.
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   LOG_LEVEL: "warn",
+                  ALLOWED_HOSTS: "example.com",
                   SYNC_PAGE_SIZE: "50",
                   SYNC_SLICE_PAGES: "2",
                 },

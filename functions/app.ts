@@ -1,29 +1,24 @@
 // createApp(deps): the one Hono app both runtimes serve. Entries build deps; everything else starts here.
-import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
-import { ApiError, type ErrorCode } from "./errors";
+import { bodyLimit } from "./http/body-limit";
+import { ApiError, clientError, sendError } from "./http/errors";
+import { hostGuard, LOCAL_HOSTS } from "./http/host-guard";
+import { requestGuard } from "./http/request-guard";
+import { securityHeaders } from "./http/security-headers";
 import { type AppDeps, createRouter, resolveDeps } from "./router";
 import { DOCS_PATH, docsContentSecurityPolicy, mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { syncRoutes } from "./routes/sync";
 import { taskRoutes } from "./routes/tasks";
-import { requestGuard } from "./security";
 import { simulatorRoutes } from "./simulator/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+// A refused body up to this size is read off the connection so keep-alive survives; a larger one closes it.
+const DRAIN_BYTES = 4 * 1024 * 1024;
 
-const HTTP_CODES: Record<number, ErrorCode> = {
-  400: "validation_error",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
-};
+// Paths the app answers itself (JSON, never the dashboard): the dashboard owns everything else.
+const API_PATH = /^\/(api|simulator)(\/|$)/;
 
 export function createApp(input: AppDeps) {
   const deps = resolveDeps(input);
@@ -43,30 +38,10 @@ export function createApp(input: AppDeps) {
   });
   // Before secureHeaders, so the docs page's own CSP is the one that stays (see routes/docs.ts).
   app.use(`${DOCS_PATH}/*`, docsContentSecurityPolicy);
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-      },
-      crossOriginEmbedderPolicy: false,
-    }),
-  );
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError("payload_too_large", `Request body is larger than ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use(securityHeaders());
+  // Before anything reads the request: a host we do not serve is a DNS-rebinding attempt or a mistake.
+  app.use(hostGuard([...LOCAL_HOSTS, ...(deps.hosts ?? []), ...deps.config.ALLOWED_HOSTS]));
+  app.use(bodyLimit({ maxBytes: MAX_BODY_BYTES, drainBytes: DRAIN_BYTES, drainMs: 2000 }));
   app.use(async (c, next) => {
     c.set("deps", deps);
     c.set("db", deps.db(c.env));
@@ -85,10 +60,8 @@ export function createApp(input: AppDeps) {
           `Method not allowed; use ${allowed.join(", ")}`,
           undefined,
           undefined,
-          {
-            allowed,
-          },
-        );
+          { allowed },
+        ).withHeaders({ Allow: allowed.join(", ") });
       },
     }),
   );
@@ -101,20 +74,14 @@ export function createApp(input: AppDeps) {
   if (deps.simulator) app.route("/simulator", simulatorRoutes(deps.simulator));
   mountDocs(app);
 
-  if (deps.web) app.use("*", deps.web);
+  const web = deps.web;
+  // An unknown API path (or the simulator's, when a real upstream is configured) is a JSON 404, not the page.
+  if (web) app.use("*", (c, next) => (API_PATH.test(c.req.path) ? next() : web(c, next)));
 
-  app.notFound((c) => {
-    const err = new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
-    return c.json(err.body(), err.status);
-  });
+  app.notFound((c) => sendError(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.body(), err.status);
-    // Hono's own 4xx (a validator's malformed JSON, a content-type gate) in our error shape, not a 500.
-    if (err instanceof HTTPException && err.status < 500) {
-      const code = HTTP_CODES[err.status] ?? "validation_error";
-      const mapped = new ApiError(code, err.message || "Bad request");
-      return c.json(mapped.body(), mapped.status);
-    }
+    const known = clientError(err);
+    if (known) return sendError(c, known);
     deps.logger.error("unhandled error", {
       request_id: c.get("requestId"),
       path: c.req.path,
@@ -124,11 +91,9 @@ export function createApp(input: AppDeps) {
       "internal",
       "Internal error; see the server log for this request id",
       undefined,
-      {
-        request_id: c.get("requestId"),
-      },
+      { request_id: c.get("requestId") },
     );
-    return c.json(internal.body(), internal.status);
+    return sendError(c, internal);
   });
   return routes;
 }

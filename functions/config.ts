@@ -1,5 +1,7 @@
 // Parses the service configuration once, from Node's env or the Workers bindings; nothing else reads env.
 import { z } from "zod";
+import { hostName } from "./http/host-guard";
+import { describeIssues } from "./http/issues";
 import { CURSOR_FAULTS, ID_STYLES, MAX_CHURN, PAGINATIONS } from "./simulator/settings";
 
 const rate = z.coerce.number().min(0).max(1);
@@ -13,6 +15,19 @@ const optionalUrl = z
 export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+    // Node only: the interface to listen on; loopback unless told (a container sets 0.0.0.0).
+    HOST: z.string().trim().min(1).default("127.0.0.1"),
+    // Host names served besides localhost, 127.0.0.1 and [::1], comma-separated; `.example.com` covers its
+    // subdomains, `*` turns the check off (only behind a proxy that checks Host itself).
+    ALLOWED_HOSTS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map(hostName)
+          .filter((h) => h !== ""),
+      )
+      .default([]),
     DATABASE_URL: z.string().min(1).optional(),
     DATABASE_AUTH_TOKEN: z.string().optional(),
     UPSTREAM_URL: optionalUrl,
@@ -106,8 +121,7 @@ export function parseConfig(raw: Record<string, unknown>): Config {
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== "" && v !== undefined));
   const result = configSchema.safeParse(cleaned);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+    throw new Error(`Invalid configuration:\n${describeIssues(result.error)}`);
   }
   return result.data;
 }

@@ -56,9 +56,11 @@ const job =
       })
     : undefined;
 
-const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+// Loopback unless HOST says otherwise; the log names the address the socket really has.
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+  const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
   logger.info("listening", {
-    url: `http://127.0.0.1:${info.port}/`,
+    url: `http://${host}:${info.port}/`,
     database: databaseUrl,
     cron: cronExpr ?? "off",
   });

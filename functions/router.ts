@@ -3,7 +3,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Db, DbKind } from "../db/client";
 import type { Config } from "./config";
-import { ApiError } from "./errors";
+import { invalidInput } from "./http/issues";
 import type { Logger } from "./logger";
 import type { RunLauncher } from "./runs/driver";
 import type { Simulator } from "./simulator/dataset";
@@ -32,6 +32,8 @@ export type AppDeps = {
   launcher?: (env: unknown, executionCtx: () => ExecutionContextLike) => RunLauncher;
   /** Test seam for the sync engine: runs after each committed page. */
   afterPage?: (runId: number, page: number) => void | Promise<void>;
+  /** Host names this runtime answers to besides localhost and ALLOWED_HOSTS (Workers: `.workers.dev`). */
+  hosts?: readonly string[];
   /** Serves the built dashboard for paths no API route claims (Node); Workers serve it as assets. */
   web?: MiddlewareHandler;
 };
@@ -55,14 +57,7 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     strict: false,
     defaultHook: (result) => {
-      if (!result.success) {
-        const details = result.error.issues.map((i) => ({
-          field: i.path.join(".") || "(root)",
-          message: i.message,
-        }));
-        const fields = [...new Set(details.map((d) => d.field))].join(", ");
-        throw new ApiError("validation_error", `Invalid request: ${fields}`, details);
-      }
+      if (!result.success) throw invalidInput(result.error);
     },
   });
 }

@@ -40,6 +40,8 @@ function wire(env: Env) {
           return driven;
         };
       },
+      // The deployed *.workers.dev name (Cloudflare routes only its own hosts here); custom domains go in ALLOWED_HOSTS.
+      hosts: [".workers.dev"],
     });
     wired = { app: createApp(deps), deps };
   }

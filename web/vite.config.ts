@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
 import { defineConfig, type Plugin } from "vite";
+import { assetHeadersFile } from "../functions/http/security-headers";
 
 // The API reference page (/api/docs) runs Scalar's standalone bundle from our own origin: emit it beside
 // the dashboard so both runtimes serve it as a static file.
@@ -18,10 +19,21 @@ function scalarBundle(): Plugin {
   };
 }
 
+// The Workers assets layer serves the dashboard without running the app: `_headers` gives its files the
+// same security headers the app sets (wrangler reads it from the assets directory and does not serve it).
+function assetHeaders(): Plugin {
+  return {
+    name: "asset-headers",
+    async generateBundle() {
+      this.emitFile({ type: "asset", fileName: "_headers", source: await assetHeadersFile() });
+    },
+  };
+}
+
 // Builds the dashboard into dist/web, which Workers serve as assets and Node serves statically.
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
-  plugins: [preact(), scalarBundle()],
+  plugins: [preact(), scalarBundle(), assetHeaders()],
   build: {
     outDir: fileURLToPath(new URL("../dist/web", import.meta.url)),
     emptyOutDir: true,

@@ -12,7 +12,8 @@ import {
   listRuns,
   runErrors,
 } from "../../db/sync-runs";
-import { ApiError, type ErrorCode } from "../errors";
+import { ApiError, type ErrorCode } from "../http/errors";
+import { idParam } from "../http/params";
 import { type AppEnv, createRouter, errorResponse } from "../router";
 import { inProcessLauncher, type RunLauncher } from "../runs/driver";
 import { followRun, type Started, type SyncOutcome, startRetry, startSync } from "../sync/engine";
@@ -159,14 +160,7 @@ const runResponses = {
   },
 };
 
-const IdParam = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(Number.MAX_SAFE_INTEGER)
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-});
+const IdParam = z.object({ id: idParam() });
 
 const triggerRoute = createRoute({
   method: "post",
@@ -179,8 +173,8 @@ const triggerRoute = createRoute({
       content: {
         "application/json": {
           schema: z
-            .object({ mode: z.enum(SYNC_MODES).optional() })
-            .passthrough()
+            // Strict: a typo such as {"mod": "incremental"} is a 400, not a silent full sync.
+            .strictObject({ mode: z.enum(SYNC_MODES).optional() })
             .openapi("SyncRequest", { example: { mode: "full" } }),
         },
       },

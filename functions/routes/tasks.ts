@@ -16,7 +16,8 @@ import {
   tasksVersion,
 } from "../../db/tasks";
 import { csvFilename, exportStream } from "../csv";
-import { ApiError } from "../errors";
+import { ApiError } from "../http/errors";
+import { idParam, isoInstant } from "../http/params";
 import { createRouter, errorResponse } from "../router";
 
 export const TaskSchema = z
@@ -50,56 +51,12 @@ const TaskPageSchema = z
 const blankAsMissing = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema);
 
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
-/** An ISO 8601 date or date-time as the stored form (UTC, milliseconds); no zone means UTC; null if invalid. */
-export function toUtcIso(text: string): string | null {
-  const m = ISO_8601.exec(text.trim());
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? "0", m[5] ?? "0", m[6] ?? "0"].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const ms = Number(`${m[7] ?? ""}000`.slice(0, 3));
-  const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, ms);
-  // Date rolls 2025-02-30 over to March; a round trip that changes a field means the input was no date.
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
-  if (date.getUTCHours() !== h || date.getUTCMinutes() !== mi || date.getUTCSeconds() !== s) return null;
-  const zone = m[8] ?? "Z";
-  if (zone !== "Z" && zone !== "z") {
-    const [hh, mm] = [Number(zone.slice(1, 3)), Number(zone.slice(3).replace(":", "") || "0")];
-    if (hh > 23 || mm > 59) return null;
-    date.setTime(date.getTime() - (zone[0] === "-" ? -1 : 1) * (hh * 60 + mm) * 60_000);
-  }
-  const year = date.getUTCFullYear();
-  return year >= 1 && year <= 9999 ? date.toISOString() : null;
-}
-
 const instant = (name: string) =>
-  blankAsMissing(
-    z
-      .string()
-      .max(64)
-      .transform((v, ctx) => {
-        const iso = toUtcIso(v);
-        if (iso === null) {
-          ctx.addIssue({
-            code: "custom",
-            message: `${name} must be an ISO 8601 date or date-time, e.g. 2025-01-31T12:00:00Z`,
-          });
-          return z.NEVER;
-        }
-        return iso;
-      })
-      .optional(),
-  ).openapi({ type: "string", format: "date-time", example: "2025-01-31T12:00:00Z" });
+  blankAsMissing(isoInstant(name).optional()).openapi({
+    type: "string",
+    format: "date-time",
+    example: "2025-01-31T12:00:00Z",
+  });
 
 const statusList = blankAsMissing(
   z
@@ -200,14 +157,7 @@ function decodeCursor(cursor: string, sort: TaskSort): TaskKey {
   return { value: parsed[1], id: parsed[2] as number };
 }
 
-const IdParam = z.object({
-  id: z
-    .string()
-    .regex(/^\d{1,15}$/, "id must be a positive integer")
-    .transform(Number)
-    .pipe(z.number().int().positive())
-    .openapi({ param: { name: "id", in: "path" }, type: "integer", example: 1 }),
-});
+const IdParam = z.object({ id: idParam() });
 
 // With API_TOKEN set, mutating routes need it; without, anyone who can reach the service may call them.
 const mutatingSecurity: Record<string, string[]>[] = [{}, { bearerAuth: [] }];

@@ -13,6 +13,10 @@ export type TestServer = {
   url: string;
   /** The libSQL file the Node server uses (WAL mode, so a test can write to it while the server runs). */
   dbFile: string;
+  /** The folder holding the database (the Workers runtime keeps its local D1 under it). */
+  dir: string;
+  /** What the server has printed so far. */
+  output: () => string;
   /** fetch against the server with a JSON body; the Origin header makes mutating calls same-origin. */
   api: (path: string, init?: { method?: string; body?: unknown }) => Promise<Response>;
   stop: () => Promise<void>;
@@ -140,5 +144,5 @@ export async function startServer(
       signal: AbortSignal.timeout(60_000),
     });
 
-  return { url, dbFile, api, stop };
+  return { url, dbFile, dir, output: () => log, api, stop };
 }

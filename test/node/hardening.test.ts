@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { App } from "../../functions/app";
 import { MAX_BODY_BYTES } from "../../functions/app";
-import { sameSecret } from "../../functions/security";
+import { sameSecret } from "../../functions/http/request-guard";
 import { seedMany } from "../shared/task-seed";
 import { createTestApp } from "./support";
 
@@ -257,7 +257,7 @@ describe("responses", () => {
       expect(csp, path).toContain("script-src 'self'");
       expect(csp, path).not.toContain("unsafe-inline");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
     }
   });
 

@@ -68,7 +68,11 @@ describe("slice budget on D1", () => {
       calls += count.calls;
       if (slice.ended) break;
     }
-    expect((await getRun(db, started.run.id))!).toMatchObject({ status: "success", fetched: 3000, pages: 30 });
+    expect((await getRun(db, started.run.id))!).toMatchObject({
+      status: "success",
+      fetched: 3000,
+      pages: 30,
+    });
     // Per page: one read of the page's stored state and one batch; the run's start and end add a few.
     expect(calls / pages).toBeLessThanOrEqual(3);
   });

@@ -1,4 +1,6 @@
-// The one error type handlers throw, and the one JSON shape every error response takes.
+// The one error type handlers throw, the one JSON shape every error response takes, and the one writer of it.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export type ErrorCode =
@@ -49,6 +51,13 @@ export class ApiError extends Error {
     this.status = STATUS[code];
   }
 
+  /** Response headers that belong to this error (WWW-Authenticate, Allow, Connection: close). */
+  headers: Record<string, string> = {};
+  withHeaders(headers: Record<string, string>): this {
+    Object.assign(this.headers, headers);
+    return this;
+  }
+
   body(): ErrorBody {
     const error: ErrorBody["error"] = { code: this.code, message: this.message, ...this.errorExtra };
     if (this.details !== undefined) error.details = this.details;
@@ -57,3 +66,28 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string) => new ApiError("not_found", `${what} not found`);
+
+const CODE_FOR_STATUS: Record<number, ErrorCode> = {
+  400: "validation_error",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+/** What a handler threw, as an ApiError when it is a client error (ours, or Hono's own 4xx); else undefined. */
+export function clientError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  // Hono's own 4xx (a validator's malformed JSON, a content-type gate) in our error shape, not a 500.
+  if (err instanceof HTTPException && err.status < 500) {
+    return new ApiError(CODE_FOR_STATUS[err.status] ?? "validation_error", err.message || "Bad request");
+  }
+  return undefined;
+}
+
+/** Writes an error in the one JSON shape, with its own headers. */
+export function sendError(c: Context, err: ApiError): Response {
+  return c.json(err.body(), err.status, err.headers);
+}
