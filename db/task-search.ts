@@ -1,0 +1,38 @@
+// Title search: the exact substring test, and the trigram index query that narrows the rows it runs on.
+import { type SQL, sql } from "drizzle-orm";
+
+/** FTS5's trigram tokenizer indexes runs of 3 characters; a shorter search cannot use it and scans instead. */
+export const TRIGRAM_LENGTH = 3;
+
+/**
+ * The exact test: `title` contains `search`, ignoring ASCII case, every character literal. SQLite's `lower()`
+ * folds ASCII only, as `LIKE` does, so this answers what `title LIKE '%search%'` meant, with no wildcards to
+ * escape and no pattern-length limit (D1 refuses LIKE patterns over 50 bytes).
+ */
+export function titleContains(search: string): SQL {
+  return sql`instr(lower(tasks.title), lower(${search})) > 0`;
+}
+
+/** Code points, not UTF-16 units: the tokenizer counts characters, and an emoji is one. */
+const codePoints = (text: string) => Array.from(text);
+
+/**
+ * An FTS5 query for `tasks_title_fts` whose matches include every title containing `search`, or undefined when
+ * the search is too short for trigrams. Each trigram is a quoted string (FTS5 syntax has no other escape), and
+ * the trigrams are ANDed: with `detail=none` the index knows which rows hold a trigram, not where, so a match
+ * is only a candidate and titleContains() decides. Non-overlapping trigrams plus the last one cover the whole
+ * search with a third of the lookups; every skipped trigram would only have narrowed the candidates further.
+ */
+export function trigramQuery(search: string): string | undefined {
+  const chars = codePoints(search);
+  if (chars.length < TRIGRAM_LENGTH) return undefined;
+  const starts = new Set<number>();
+  for (let i = 0; i + TRIGRAM_LENGTH <= chars.length; i += TRIGRAM_LENGTH) starts.add(i);
+  starts.add(chars.length - TRIGRAM_LENGTH);
+  const grams = new Set<string>();
+  for (const i of starts) grams.add(chars.slice(i, i + TRIGRAM_LENGTH).join(""));
+  // FTS5's query parser stops at a NUL; such a trigram is left out (the exact test still sees the whole search).
+  for (const gram of grams) if (gram.includes("\u0000")) grams.delete(gram);
+  if (grams.size === 0) return undefined;
+  return [...grams].map((gram) => `"${gram.replaceAll('"', '""')}"`).join(" AND ");
+}
