@@ -7,7 +7,15 @@ import type { TaskFilter, TaskKey, TaskRow, TaskSort } from "./tasks";
 /** Counting stops past this many matches: the answer is then "at least COUNT_LIMIT" (the dashboard's "1,000+"). */
 export const COUNT_LIMIT = 1000;
 
-export type TaskCount = { count: number; exact: boolean };
+/**
+ * A trigram search that matches at most this many rows reads them all through the index and sorts their keys;
+ * past it, the page walks the sort index instead (matches are then dense enough to fill a page soon, unless they
+ * all sit at the far end of the sort order). Counting that far costs a search one id lookup per match.
+ */
+export const SORTED_SEARCH_LIMIT = 5000;
+
+/** `fewMatches`: a trigram search known to match at most SORTED_SEARCH_LIMIT rows (see taskPageQuery). */
+export type TaskCount = { count: number; exact: boolean; fewMatches: boolean };
 
 type SortField = "updated_at" | "title" | "external_id";
 
@@ -48,12 +56,14 @@ export function pageIndex(filter: TaskFilter, sort: TaskSort): string {
   return SORT_INDEX[field];
 }
 
-/** Where a bounded count reads: the narrowest index that seeks on the filter, else the table in rowid order. */
+/**
+ * Where a bounded count reads: the deleted rows' own index, or one of the two that carry every filtered column
+ * (deleted_at, status, title), so counting never reads the table.
+ */
 function countSource(filter: TaskFilter): SQL {
   if (filter.deleted === "only") return sql.raw("tasks indexed by tasks_deleted_updated_idx");
   if (singleStatus(filter)) return sql.raw("tasks indexed by tasks_status_updated_idx");
-  if (filter.updatedAfter || filter.updatedBefore) return sql.raw("tasks indexed by tasks_updated_idx");
-  return sql.raw("tasks not indexed");
+  return sql.raw("tasks indexed by tasks_updated_idx");
 }
 
 function filterConditions(filter: TaskFilter): SQL[] {
@@ -80,27 +90,40 @@ function filterConditions(filter: TaskFilter): SQL[] {
 const whereAll = (terms: SQL[]) => and(...terms) ?? sql`1`;
 
 /**
- * How many tasks match, counted up to COUNT_LIMIT + 1 rows. A search of 3+ characters walks the trigram index's
- * candidates and checks each row, so it stops after COUNT_LIMIT + 1 real matches whatever the table's size.
+ * How many tasks match, counted up to COUNT_LIMIT + 1 rows (a trigram search: SORTED_SEARCH_LIMIT + 1). A search
+ * of 3+ characters walks the trigram index's candidates and checks each row, so it stops after that many real
+ * matches whatever the table's size.
  */
 export function taskCountQuery(filter: TaskFilter): SQL {
   const where = filterConditions(filter);
   const trigrams = filter.search ? trigramQuery(filter.search) : undefined;
   const rows = trigrams
     ? sql`select 1 from tasks_title_fts cross join tasks on tasks.id = tasks_title_fts.rowid
-        where tasks_title_fts match ${trigrams} and ${whereAll(where)} limit ${COUNT_LIMIT + 1}`
+        where tasks_title_fts match ${trigrams} and ${whereAll(where)} limit ${SORTED_SEARCH_LIMIT + 1}`
     : sql`select 1 from ${countSource(filter)} where ${whereAll(where)} limit ${COUNT_LIMIT + 1}`;
   return sql`select count(*) as n from (${rows})`;
 }
 
+const searchesTrigrams = (filter: TaskFilter) =>
+  filter.search !== undefined && trigramQuery(filter.search) !== undefined;
+
+function toCount(filter: TaskFilter, rows: unknown): TaskCount {
+  const n = Number(rows ?? 0);
+  return {
+    count: Math.min(n, COUNT_LIMIT),
+    exact: n <= COUNT_LIMIT,
+    fewMatches: searchesTrigrams(filter) && n <= SORTED_SEARCH_LIMIT,
+  };
+}
+
 export async function countTasks(db: Db, filter: TaskFilter): Promise<TaskCount> {
   const [row] = await db.all<{ n: number }>(taskCountQuery(filter));
-  const n = Number(row?.n ?? 0);
-  return { count: Math.min(n, COUNT_LIMIT), exact: n <= COUNT_LIMIT };
+  return toCount(filter, row?.n);
 }
 
 // The page comes back as one JSON array: libSQL's client builds every cell of a result with defineProperty
 // (measured: ~0.9 ms for 50 rows of 9 columns, against 0.3 ms for the same rows read raw), one cell costs one.
+// It is built after the sort and limit, from the page's ids, so only the page's rows are read from the table.
 const ROW_JSON = sql.raw(
   "json_object('id', tasks.id, 'external_id', tasks.external_id, 'title', tasks.title, 'status', tasks.status, " +
     "'remote_updated_at', tasks.remote_updated_at, 'created_at', tasks.created_at, 'updated_at', tasks.updated_at, " +
@@ -111,8 +134,8 @@ const ROW_JSON = sql.raw(
  * The statement behind listTasks, exported so a test can check its query plan. Up to `limit` rows after `after`
  * in the sort's order, ties broken by id in the same direction.
  *
- * `fewMatches` (a trigram search known to match at most COUNT_LIMIT rows): fetch the index's candidates by id
- * and sort those few, instead of walking the sort index past every row the search rejects.
+ * `fewMatches` (a trigram search known to match at most SORTED_SEARCH_LIMIT rows): fetch the index's candidates
+ * by id and sort their keys, instead of walking the sort index past every row the search rejects.
  *
  * SQLite seeks on a row value `(value, id) < (?, ?)` by its first column only when the second is the rowid,
  * so a page after a run of equal values (a sync stamps a whole page with one `updated_at`) would rescan
@@ -140,7 +163,7 @@ export function taskPageQuery(
   }
   const order = sql`${column} ${dir}, tasks.id ${dir}`;
   const arm = (extra: SQL[], armOrder: SQL) =>
-    sql`select ${column} as k, tasks.id as id, ${ROW_JSON} as j from ${source}
+    sql`select ${column} as k, tasks.id as id from ${source}
       where ${whereAll([...where, ...extra])} order by ${armOrder} limit ${limit}`;
   const rows = after
     ? sql`select * from (${arm([sql`${column} = ${after.value}`, sql`tasks.id ${beyond} ${after.id}`], sql`tasks.id ${dir}`)})
@@ -148,7 +171,8 @@ export function taskPageQuery(
       select * from (${arm([sql`${column} ${beyond} ${after.value}`], order)})
       order by k ${dir}, id ${dir} limit ${limit}`
     : arm([], order);
-  return sql`select json_group_array(json(j) order by k ${dir}, id ${dir}) as page from (${rows})`;
+  return sql`select json_group_array(${ROW_JSON} order by page.k ${dir}, page.id ${dir}) as page
+    from (${rows}) as page cross join tasks on tasks.id = page.id`;
 }
 
 /**
@@ -163,8 +187,28 @@ export async function listTasks(
   after?: TaskKey,
   count?: TaskCount,
 ): Promise<TaskRow[]> {
-  const searchable = filter.search !== undefined && trigramQuery(filter.search) !== undefined;
-  const fewMatches = searchable && (count ?? (await countTasks(db, filter))).exact;
+  const fewMatches = searchesTrigrams(filter) && (count ?? (await countTasks(db, filter))).fewMatches;
   const [row] = await db.all<{ page: string }>(taskPageQuery(filter, sort, limit, after, fewMatches));
   return JSON.parse(row?.page ?? "[]") as TaskRow[];
+}
+
+/**
+ * A page and the count of the whole result. One statement holds both, except for a trigram search, whose count
+ * must come first to decide how its page is read.
+ */
+export async function listTaskPage(
+  db: Db,
+  filter: TaskFilter,
+  sort: TaskSort,
+  limit: number,
+  after?: TaskKey,
+): Promise<{ rows: TaskRow[]; count: TaskCount }> {
+  if (searchesTrigrams(filter)) {
+    const count = await countTasks(db, filter);
+    return { rows: await listTasks(db, filter, sort, limit, after, count), count };
+  }
+  const [row] = await db.all<{ n: number; page: string }>(
+    sql`select (${taskCountQuery(filter)}) as n, (${taskPageQuery(filter, sort, limit, after)}) as page`,
+  );
+  return { rows: JSON.parse(row?.page ?? "[]") as TaskRow[], count: toCount(filter, row?.n) };
 }

@@ -7,10 +7,12 @@ export const TRIGRAM_LENGTH = 3;
 /**
  * The exact test: `title` contains `search`, ignoring ASCII case, every character literal. SQLite's `lower()`
  * folds ASCII only, as `LIKE` does, so this answers what `title LIKE '%search%'` meant, with no wildcards to
- * escape and no pattern-length limit (D1 refuses LIKE patterns over 50 bytes).
+ * escape and no pattern-length limit (D1 refuses LIKE patterns over 50 bytes). A search without ASCII letters
+ * has no case to fold: it skips `lower()`, which copies every title it tests (measured: a third of the cost).
  */
 export function titleContains(search: string): SQL {
-  return sql`instr(lower(tasks.title), lower(${search})) > 0`;
+  if (!/[A-Za-z]/.test(search)) return sql`instr(tasks.title, ${search}) > 0`;
+  return sql`instr(lower(tasks.title), ${search.replace(/[A-Z]/g, (ch) => ch.toLowerCase())}) > 0`;
 }
 
 /** Code points, not UTF-16 units: the tokenizer counts characters, and an emoji is one. */

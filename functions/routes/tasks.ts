@@ -1,7 +1,7 @@
 // /api/tasks: the filtered, keyset-paginated task list, one task, the user's delete and restore, CSV export.
 import { createRoute, z } from "@hono/zod-openapi";
 import { TASK_STATUSES, type TaskStatus } from "../../db/schema";
-import { COUNT_LIMIT, countTasks, listTasks, sortKeyOf } from "../../db/task-list";
+import { COUNT_LIMIT, listTaskPage, sortKeyOf } from "../../db/task-list";
 import {
   DELETED_FILTERS,
   getTask,
@@ -293,10 +293,7 @@ export function taskRoutes() {
         const q = c.req.valid("query");
         const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
         const filter = toFilter(q);
-        const db = c.get("db");
-        // The count first: for a trigram search it also says whether the matches are few enough to sort.
-        const count = await countTasks(db, filter);
-        const rows = await listTasks(db, filter, q.sort, q.limit + 1, after, count);
+        const { rows, count } = await listTaskPage(c.get("db"), filter, q.sort, q.limit + 1, after);
         const results = rows.slice(0, q.limit);
         const last = results[results.length - 1];
         const next = rows.length > q.limit && last ? encodeCursor(q.sort, sortKeyOf(last, q.sort)) : null;

@@ -13,6 +13,8 @@ export type TestServer = {
   url: string;
   /** The libSQL file the Node server uses (WAL mode, so a test can write to it while the server runs). */
   dbFile: string;
+  /** The server's process group (npx and the processes it starts), e.g. to read the server's memory. */
+  pgid: number;
   /** fetch against the server with a JSON body; the Origin header makes mutating calls same-origin. */
   api: (path: string, init?: { method?: string; body?: unknown }) => Promise<Response>;
   stop: () => Promise<void>;
@@ -140,5 +142,5 @@ export async function startServer(
       signal: AbortSignal.timeout(60_000),
     });
 
-  return { url, dbFile, api, stop };
+  return { url, dbFile, pgid: child.pid!, api, stop };
 }
