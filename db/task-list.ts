@@ -12,7 +12,7 @@ export const COUNT_LIMIT = 1000;
  * past it, the page walks the sort index instead (matches are then dense enough to fill a page soon, unless they
  * all sit at the far end of the sort order). Counting that far costs a search one id lookup per match.
  */
-export const SORTED_SEARCH_LIMIT = 5000;
+export const SORTED_SEARCH_LIMIT = 2000;
 
 /** `fewMatches`: a trigram search known to match at most SORTED_SEARCH_LIMIT rows (see taskPageQuery). */
 export type TaskCount = { count: number; exact: boolean; fewMatches: boolean };

@@ -18,19 +18,21 @@ export function titleContains(search: string): SQL {
 /** Code points, not UTF-16 units: the tokenizer counts characters, and an emoji is one. */
 const codePoints = (text: string) => Array.from(text);
 
+/** Trigrams looked up per search: each costs a merge of its whole posting list (common trigrams have many). */
+const MAX_TRIGRAMS = 3;
+
 /**
  * An FTS5 query for `tasks_title_fts` whose matches include every title containing `search`, or undefined when
  * the search is too short for trigrams. Each trigram is a quoted string (FTS5 syntax has no other escape), and
  * the trigrams are ANDed: with `detail=none` the index knows which rows hold a trigram, not where, so a match
- * is only a candidate and titleContains() decides. Non-overlapping trigrams plus the last one cover the whole
- * search with a third of the lookups; every skipped trigram would only have narrowed the candidates further.
+ * is only a candidate and titleContains() decides. Three trigrams (the first, the last, one between) narrow the
+ * candidates nearly as well as all of them: any subset is correct, and each one more costs its posting list.
  */
 export function trigramQuery(search: string): string | undefined {
   const chars = codePoints(search);
   if (chars.length < TRIGRAM_LENGTH) return undefined;
-  const starts = new Set<number>();
-  for (let i = 0; i + TRIGRAM_LENGTH <= chars.length; i += TRIGRAM_LENGTH) starts.add(i);
-  starts.add(chars.length - TRIGRAM_LENGTH);
+  const last = chars.length - TRIGRAM_LENGTH;
+  const starts = [0, Math.floor(last / 2), last].slice(0, MAX_TRIGRAMS);
   const grams = new Set<string>();
   for (const i of starts) grams.add(chars.slice(i, i + TRIGRAM_LENGTH).join(""));
   // FTS5's query parser stops at a NUL; such a trigram is left out (the exact test still sees the whole search).

@@ -159,7 +159,9 @@ describe("trigramQuery", () => {
   it("leaves short searches to the scan and quotes every trigram", () => {
     expect(trigramQuery("ab")).toBeUndefined();
     expect(trigramQuery("📦📦")).toBeUndefined();
+    expect(trigramQuery("abc")).toBe('"abc"');
     expect(trigramQuery('a"bc')).toBe('"a""b" AND """bc"');
-    expect(trigramQuery("abcdefg")).toBe('"abc" AND "def" AND "efg"');
+    expect(trigramQuery("abcdefgh")).toBe('"abc" AND "cde" AND "fgh"');
+    expect(trigramQuery("nul\u0000")).toBe('"nul"');
   });
 });
