@@ -1,6 +1,6 @@
 // The one drizzle schema shared by D1 (Workers) and libSQL (Node); migrations are generated from it.
 import { sql } from "drizzle-orm";
-import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -64,11 +64,17 @@ export const syncRuns = sqliteTable(
     heartbeatAt: text("heartbeat_at").notNull(),
     // Where the next page starts (upstream cursor); null before the first page and after the last.
     cursor: text("cursor"),
-    // The `updated_since` this run asked for, and the largest remote updated_at it committed.
+    // The `updated_since` this run asked for, and the watermark: upstream's own clock when this listing began
+    // (never a record's updated_at, which may be skewed or future-dated). The next incremental asks from it.
     since: text("since"),
     highWater: text("high_water"),
-    // Where the full-mode absence merge has reached in external-id order (see sync engine).
-    mergeFrom: text("merge_from"),
+    // The run that began this listing (itself, or the run a retry resumed): seen-markers and deletion
+    // candidates are kept under it, so a listing continued by a retry is still one listing.
+    listingId: integer("listing_id"),
+    // What existed before the listing began: tasks with a larger id were created by it and are never absent,
+    // and the mass-delete guard's share is taken against the live count.
+    baseTaskId: integer("base_task_id").notNull().default(0),
+    baseActive: integer("base_active").notNull().default(0),
     snapshotComplete: integer("snapshot_complete", { mode: "boolean" }).notNull().default(false),
     pages: integer("pages").notNull().default(0),
     attempts: integer("attempts").notNull().default(0),
@@ -79,6 +85,8 @@ export const syncRuns = sqliteTable(
     deleted: integer("deleted").notNull().default(0),
     skipped: integer("skipped").notNull().default(0),
     invalid: integer("invalid").notNull().default(0),
+    // Records the upstream adapter skips by design (GitHub's pull requests), counted apart from `fetched`.
+    ignored: integer("ignored").notNull().default(0),
     message: text("message"),
     nextAllowedAt: text("next_allowed_at"),
   },
@@ -103,11 +111,17 @@ export const syncErrors = sqliteTable(
     externalId: text("external_id"),
     rawPayload: text("raw_payload"),
     retryable: integer("retryable", { mode: "boolean" }).notNull().default(false),
+    // Quarantined records: one row per distinct payload (a hash of id and payload), moved to the latest run.
+    fingerprint: text("fingerprint"),
   },
-  (t) => [index("sync_errors_run_idx").on(t.runId, t.id)],
+  (t) => [
+    index("sync_errors_run_idx").on(t.runId, t.id),
+    uniqueIndex("sync_errors_fingerprint_idx").on(t.fingerprint).where(sql`fingerprint is not null`),
+    index("sync_errors_at_idx").on(t.at),
+  ],
 );
 
-// Candidates for upstream deletion found by a full run's merge; applied when the snapshot is complete.
+// Tasks upstream tombstoned during a listing (`run_id` is the listing's id); applied, guarded, when it ends.
 export const syncDeleteCandidates = sqliteTable(
   "sync_delete_candidates",
   {
@@ -115,6 +129,17 @@ export const syncDeleteCandidates = sqliteTable(
     taskId: integer("task_id").notNull(),
   },
   (t) => [index("sync_delete_candidates_run_idx").on(t.runId, t.taskId)],
+);
+
+// Stored tasks a full listing has shown so far (`run_id` is the listing's id): what is not here when the
+// listing completes is absent upstream. A side table, so no task row is written for a task found unchanged.
+export const syncSeen = sqliteTable(
+  "sync_seen",
+  {
+    runId: integer("run_id").notNull(),
+    taskId: integer("task_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.taskId] })],
 );
 
 // A single row (id = 1): which run holds the sync lease and until when.

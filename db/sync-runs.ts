@@ -1,18 +1,9 @@
-// Queries for sync runs, their errors and the single-row lease; every write that must be atomic is a batch.
+// Queries for sync runs: their checkpoints, errors, final state and history; every atomic write is one batch.
 import { and, desc, eq, lt, ne, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client";
-import {
-  type RunStatus,
-  type RunTrigger,
-  type SyncError,
-  type SyncMode,
-  type SyncRun,
-  syncDeleteCandidates,
-  syncErrors,
-  syncLock,
-  syncRuns,
-  tasks,
-} from "./schema";
+import { renewLeaseStatement } from "./lease";
+import { type RunStatus, type SyncError, type SyncRun, syncErrors, syncLock, syncRuns } from "./schema";
 
 export type NewError = {
   at: string;
@@ -22,75 +13,9 @@ export type NewError = {
   externalId?: string | null;
   rawPayload?: string | null;
   retryable: boolean;
+  /** Set for quarantined records: the same payload is kept once, under the latest run that saw it. */
+  fingerprint?: string | null;
 };
-
-export type RunStart = {
-  now: string;
-  leaseExpiresAt: string;
-  trigger: RunTrigger;
-  mode: SyncMode;
-  retryOf?: number | null;
-  cursor?: string | null;
-  since?: string | null;
-  highWater?: string | null;
-  mergeFrom?: string | null;
-};
-
-export type AcquireResult =
-  | { acquired: true; run: SyncRun }
-  | { acquired: false; running: SyncRun | undefined };
-
-/**
- * Takes the lease and creates the run in one batch (one transaction). The insert is conditional on the lease
- * being free or expired, the lock update has the same condition, and any other run still marked `running`
- * (its holder died) is marked `abandoned` — so two callers can never both hold the lease.
- */
-export async function acquireLease(db: Db, start: RunStart): Promise<AcquireResult> {
-  const free = sql`not exists (select 1 from ${syncLock} where ${syncLock.id} = 1 and ${syncLock.holderRunId} is not null and ${syncLock.leaseExpiresAt} > ${start.now})`;
-  const [inserted] = await db.batch([
-    db.all<{
-      id: number;
-    }>(sql`insert into ${syncRuns} (status, "trigger", mode, retry_of, started_at, heartbeat_at, cursor, since, high_water, merge_from)
-      select 'running', ${start.trigger}, ${start.mode}, ${start.retryOf ?? null}, ${start.now}, ${start.now}, ${start.cursor ?? null}, ${start.since ?? null}, ${start.highWater ?? null}, ${start.mergeFrom ?? null}
-      where ${free} returning id`),
-    db.run(sql`update ${syncLock} set holder_run_id = (select max(id) from ${syncRuns}), lease_expires_at = ${start.leaseExpiresAt}
-      where id = 1 and (holder_run_id is null or lease_expires_at <= ${start.now})`),
-    db.run(sql`update ${syncRuns} set status = 'abandoned', finished_at = ${start.now},
-      message = 'Abandoned: its lease expired without a heartbeat (the process running it stopped or hung); the next run took over.'
-      where status = 'running' and id <> coalesce((select holder_run_id from ${syncLock} where id = 1), -1)`),
-  ]);
-  const ours = inserted[0]?.id;
-  if (ours !== undefined) return { acquired: true, run: (await getRun(db, ours))! };
-  const holder = await currentHolder(db);
-  return { acquired: false, running: holder?.status === "running" ? holder : undefined };
-}
-
-async function currentHolder(db: Db): Promise<SyncRun | undefined> {
-  const [lock] = await db.select().from(syncLock).where(eq(syncLock.id, 1));
-  if (!lock?.holderRunId) return undefined;
-  return getRun(db, lock.holderRunId);
-}
-
-/** The statement that renews the lease; it fails its whole batch (CHECK) when `runId` no longer holds it. */
-export function renewLeaseStatement(db: Db, runId: number, leaseExpiresAt: string) {
-  return db.run(sql`update ${syncLock} set lease_expires_at = ${leaseExpiresAt},
-    holder_run_id = case when holder_run_id = ${runId} then holder_run_id else -1 end where id = 1`);
-}
-
-/** True for the error a batch fails with when its run no longer holds the lease (see renewLeaseStatement). */
-export function isLeaseLost(err: unknown): boolean {
-  const messages = [];
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause)
-    messages.push(String((e as Error).message ?? e));
-  return messages.some((m) => m.includes("sync_lock_holder_check"));
-}
-
-export async function renewLease(db: Db, runId: number, now: string, leaseExpiresAt: string) {
-  await db.batch([
-    renewLeaseStatement(db, runId, leaseExpiresAt),
-    db.update(syncRuns).set({ heartbeatAt: now }).where(eq(syncRuns.id, runId)),
-  ]);
-}
 
 export type PageCounts = {
   fetched: number;
@@ -104,10 +29,11 @@ export type PageCounts = {
 
 export type Checkpoint = {
   cursor: string | null;
+  /** The listing's watermark (set by its first page). */
   highWater: string | null;
-  mergeFrom: string | null;
   snapshotComplete: boolean;
   attempts: number;
+  ignored: number;
 };
 
 /** Advances the run's checkpoint and adds the page's counts; goes in the same batch as the page's rows. */
@@ -118,7 +44,6 @@ export function checkpointStatement(db: Db, runId: number, now: string, counts: 
       heartbeatAt: now,
       cursor: cp.cursor,
       highWater: cp.highWater,
-      mergeFrom: cp.mergeFrom,
       snapshotComplete: cp.snapshotComplete,
       pages: sql`${syncRuns.pages} + 1`,
       attempts: sql`${syncRuns.attempts} + ${cp.attempts}`,
@@ -129,12 +54,14 @@ export function checkpointStatement(db: Db, runId: number, now: string, counts: 
       deleted: sql`${syncRuns.deleted} + ${counts.deleted}`,
       skipped: sql`${syncRuns.skipped} + ${counts.skipped}`,
       invalid: sql`${syncRuns.invalid} + ${counts.invalid}`,
+      ignored: sql`${syncRuns.ignored} + ${cp.ignored}`,
     })
     .where(eq(syncRuns.id, runId));
 }
 
-const ERROR_ROWS_PER_STATEMENT = 11; // 9 columns each: stays under D1's 100 bound parameters
+const ERROR_ROWS_PER_STATEMENT = 10; // 10 columns each: stays under D1's 100 bound parameters
 
+/** Inserts errors; a quarantined payload seen before moves to this run instead of being stored again. */
 export function errorStatements(db: Db, runId: number, errors: NewError[]) {
   const rows = errors.map((e) => ({
     runId,
@@ -145,10 +72,20 @@ export function errorStatements(db: Db, runId: number, errors: NewError[]) {
     externalId: e.externalId ?? null,
     rawPayload: e.rawPayload ?? null,
     retryable: e.retryable,
+    fingerprint: e.fingerprint ?? null,
   }));
   const out = [];
   for (let i = 0; i < rows.length; i += ERROR_ROWS_PER_STATEMENT) {
-    out.push(db.insert(syncErrors).values(rows.slice(i, i + ERROR_ROWS_PER_STATEMENT)));
+    out.push(
+      db
+        .insert(syncErrors)
+        .values(rows.slice(i, i + ERROR_ROWS_PER_STATEMENT))
+        .onConflictDoUpdate({
+          target: syncErrors.fingerprint,
+          targetWhere: sql`fingerprint is not null`,
+          set: { runId: sql`excluded.run_id`, at: sql`excluded.at`, message: sql`excluded.message` },
+        }),
+    );
   }
   return out;
 }
@@ -161,25 +98,24 @@ export type Finish = {
   nextAllowedAt?: string | null;
   attempts: number;
   errors: NewError[];
-  /** Apply this run's deletion candidates (a complete full snapshot that passed the guard). */
-  applyDeletions: boolean;
+  /** Statements that apply the run's deletions (a guarded, complete listing); empty otherwise. */
+  deletions: BatchItem<"sqlite">[];
+  /** Statements that drop the listing's markers once nothing can continue it. */
+  cleanup: BatchItem<"sqlite">[];
+  /** Replaces the run's watermark (an incremental listing that brought nothing keeps the previous one). */
+  highWater?: string | null;
+  /** Errors older than this are deleted (retention). */
+  errorsBefore: string;
 };
 
 /**
- * Ends a run: optional upstream deletions, the final status, its errors, and the lease release — one batch,
- * guarded by the lease so a run that lost it cannot overwrite the run that took over.
+ * Ends a run: its deletions, the final status, its errors, retention and the lease release — one batch, guarded
+ * by the lease so a run that lost it cannot overwrite the run that took over.
  */
 export async function finishRun(db: Db, f: Finish) {
-  const statements = [
+  await db.batch([
     renewLeaseStatement(db, f.runId, f.now),
-    ...(f.applyDeletions
-      ? [
-          db.run(sql`update ${tasks} set deleted_at = ${f.now}, deleted_by = 'upstream', updated_at = ${f.now}, last_run_id = ${f.runId}
-            where deleted_at is null and id in (select task_id from ${syncDeleteCandidates} where run_id = ${f.runId})`),
-          db.run(sql`update ${syncRuns} set deleted = deleted + (select count(*) from ${tasks}
-            where last_run_id = ${f.runId} and deleted_by = 'upstream' and deleted_at = ${f.now}) where id = ${f.runId}`),
-        ]
-      : []),
+    ...f.deletions,
     ...errorStatements(db, f.runId, f.errors),
     db
       .update(syncRuns)
@@ -190,12 +126,13 @@ export async function finishRun(db: Db, f: Finish) {
         message: f.message,
         nextAllowedAt: f.nextAllowedAt ?? null,
         attempts: sql`${syncRuns.attempts} + ${f.attempts}`,
+        ...(f.highWater !== undefined ? { highWater: f.highWater } : {}),
       })
       .where(eq(syncRuns.id, f.runId)),
-    db.delete(syncDeleteCandidates).where(eq(syncDeleteCandidates.runId, f.runId)),
+    ...f.cleanup,
+    db.run(sql`delete from ${syncErrors} where at < ${f.errorsBefore}`),
     db.update(syncLock).set({ holderRunId: null, leaseExpiresAt: null }).where(eq(syncLock.id, 1)),
-  ] as const;
-  await db.batch(statements);
+  ]);
 }
 
 export async function getRun(db: Db, id: number): Promise<SyncRun | undefined> {
@@ -254,30 +191,21 @@ export async function consecutiveFailures(db: Db): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** The `updated_since` for the next incremental run: the high-water mark of the last run that finished its listing. */
-export async function lastHighWater(db: Db): Promise<string | null> {
+/**
+ * The watermark the next incremental run continues from: the one of the latest run that completed its listing
+ * (not the largest ever, so a mark that was wrong once does not stick), before `beforeRunId` when given.
+ */
+export async function lastWatermark(db: Db, beforeRunId?: number): Promise<string | null> {
   const [row] = await db
-    .select({ hw: sql<string | null>`max(${syncRuns.highWater})` })
+    .select({ mark: syncRuns.highWater })
     .from(syncRuns)
-    .where(sql`${syncRuns.snapshotComplete} = 1 and ${syncRuns.status} in ('success', 'partial')`);
-  return row?.hw ?? null;
-}
-
-/** Marks runs whose lease expired as abandoned, and frees the lease, so no run stays `running` past it. */
-export async function reapExpired(db: Db, now: string) {
-  await db.batch([
-    db.run(sql`update ${syncRuns} set status = 'abandoned', finished_at = ${now},
-      message = 'Abandoned: its lease expired without a heartbeat (the process running it stopped or hung).'
-      where status = 'running' and id in (select holder_run_id from ${syncLock} where id = 1 and lease_expires_at <= ${now})`),
-    db.run(sql`update ${syncLock} set holder_run_id = null, lease_expires_at = null
-      where id = 1 and lease_expires_at <= ${now}`),
-  ]);
-}
-
-export async function countDeleteCandidates(db: Db, runId: number): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)` })
-    .from(syncDeleteCandidates)
-    .where(eq(syncDeleteCandidates.runId, runId));
-  return row?.n ?? 0;
+    .where(
+      and(
+        sql`${syncRuns.snapshotComplete} = 1 and ${syncRuns.status} in ('success', 'partial') and ${syncRuns.highWater} is not null`,
+        beforeRunId ? lt(syncRuns.id, beforeRunId) : undefined,
+      ),
+    )
+    .orderBy(desc(syncRuns.id))
+    .limit(1);
+  return row?.mark ?? null;
 }

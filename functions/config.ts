@@ -1,5 +1,6 @@
 // Parses the service configuration once, from Node's env or the Workers bindings; nothing else reads env.
 import { z } from "zod";
+import { CURSOR_FAULTS, ID_STYLES, MAX_CHURN, PAGINATIONS } from "./simulator/settings";
 
 const rate = z.coerce.number().min(0).max(1);
 const optionalUrl = z
@@ -9,29 +10,80 @@ const optionalUrl = z
   .pipe(z.url().optional())
   .optional();
 
-export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
-  DATABASE_URL: z.string().min(1).optional(),
-  DATABASE_AUTH_TOKEN: z.string().optional(),
-  UPSTREAM_URL: optionalUrl,
-  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
-  SYNC_CRON: z.string().trim().optional(),
-  SYNC_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
-  SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
-  // A full sync refuses to delete more than this share of active tasks at once.
-  SYNC_MAX_DELETE_SHARE: rate.default(0.5),
-  // Longest Retry-After wait a run sits through before it ends `deferred`.
-  SYNC_MAX_RETRY_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(30),
-  API_TOKEN: z.string().min(16, "API_TOKEN must be at least 16 characters").optional(),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  SIM_SEED: z.coerce.number().int().default(42),
-  SIM_TOTAL: z.coerce.number().int().min(0).max(5_000_000).default(500),
-  SIM_FAILURE_RATE: rate.default(0.2),
-  SIM_RATE_LIMIT_RATE: rate.default(0),
-  SIM_INVALID_RATE: rate.default(0),
-  SIM_DUPLICATE_RATE: rate.default(0),
-  SIM_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-});
+export const configSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+    DATABASE_URL: z.string().min(1).optional(),
+    DATABASE_AUTH_TOKEN: z.string().optional(),
+    UPSTREAM_URL: optionalUrl,
+    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
+    SYNC_CRON: z.string().trim().optional(),
+    SYNC_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    // How often a live run renews its lease; default a quarter of the lease. The lease must outlast 3 beats.
+    SYNC_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(1200).optional(),
+    SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
+    // A full sync refuses to delete more than this share of active tasks at once.
+    SYNC_MAX_DELETE_SHARE: rate.default(0.5),
+    // Longest Retry-After wait a run sits through before it ends `deferred`.
+    SYNC_MAX_RETRY_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(30),
+    // Furthest a deferral reaches, whatever upstream asks (Retry-After in year 9999 defers by this much).
+    SYNC_MAX_DEFER_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .default(3600),
+    // A listing longer than this is stopped: a cursor that never ends must not hold the lease forever.
+    SYNC_MAX_PAGES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+    // Absent tasks an upstream with shifting pages (GitHub) confirms per run; each costs a request.
+    SYNC_MAX_CONFIRMATIONS: z.coerce.number().int().min(0).max(10_000).default(100),
+    // Incremental listings re-read this much before the watermark (clock granularity, in-flight writes upstream).
+    SYNC_WATERMARK_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+    SYNC_ERROR_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    // Largest upstream page body read; a larger one fails the request instead of filling the heap.
+    UPSTREAM_MAX_PAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(64 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
+    API_TOKEN: z.string().min(16, "API_TOKEN must be at least 16 characters").optional(),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    SIM_SEED: z.coerce.number().int().default(42),
+    SIM_TOTAL: z.coerce.number().int().min(0).max(5_000_000).default(500),
+    SIM_FAILURE_RATE: rate.default(0.2),
+    SIM_RATE_LIMIT_RATE: rate.default(0),
+    SIM_INVALID_RATE: rate.default(0),
+    SIM_DUPLICATE_RATE: rate.default(0),
+    SIM_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    SIM_ID_STYLE: z.enum(ID_STYLES).default("padded"),
+    SIM_CLOCK_SKEW_MS: z.coerce
+      .number()
+      .int()
+      .min(-30 * 86_400_000)
+      .max(30 * 86_400_000)
+      .default(0),
+    SIM_FUTURE_RATE: rate.default(0),
+    SIM_CURSOR_FAULT: z.enum(CURSOR_FAULTS).default("none"),
+    SIM_PAGINATION: z.enum(PAGINATIONS).default("cursor"),
+    SIM_CHURN_UPDATES: z.coerce.number().int().min(0).max(MAX_CHURN).default(0),
+    SIM_CHURN_CREATES: z.coerce.number().int().min(0).max(MAX_CHURN).default(0),
+    SIM_CHURN_DELETES: z.coerce.number().int().min(0).max(MAX_CHURN).default(0),
+  })
+  .superRefine((c, ctx) => {
+    const beat = heartbeatSeconds(c);
+    if (c.SYNC_LEASE_SECONDS < beat * 3)
+      ctx.addIssue({
+        code: "custom",
+        path: ["SYNC_LEASE_SECONDS"],
+        message: `must be at least 3 heartbeats (${beat * 3} s with SYNC_HEARTBEAT_SECONDS=${beat}), or a live run could lose its lease`,
+      });
+  });
+
+/** The heartbeat interval in seconds: configured, or a quarter of the lease. */
+export function heartbeatSeconds(c: { SYNC_LEASE_SECONDS: number; SYNC_HEARTBEAT_SECONDS?: number }): number {
+  return c.SYNC_HEARTBEAT_SECONDS ?? c.SYNC_LEASE_SECONDS / 4;
+}
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "method_not_allowed"
   | "sync_in_progress"
   | "not_retryable"
+  | "run_abandoned"
   | "payload_too_large"
   | "unsupported_media_type"
   | "upstream_failed"
@@ -22,6 +23,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   method_not_allowed: 405,
   sync_in_progress: 409,
   not_retryable: 409,
+  run_abandoned: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   upstream_failed: 502,

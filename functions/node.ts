@@ -11,7 +11,7 @@ import { createLogger } from "./logger";
 import { resolveDeps } from "./router";
 import { runScheduledSync } from "./sync/engine";
 import { syncDeps } from "./sync-deps";
-import { simulatorFromConfig, upstreamFor } from "./upstream";
+import { simulatorFromConfig, upstreamFromConfig } from "./upstreams";
 
 // The same schedule as the Workers cron trigger unless SYNC_CRON says otherwise.
 const wrangler = parseToml(readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8")) as {
@@ -38,7 +38,7 @@ const deps = resolveDeps({
   dbKind: "libsql",
   db: () => db,
   logger,
-  upstream: upstreamFor(config, simulator),
+  upstream: upstreamFromConfig(config, simulator),
   simulator,
   web: serveStatic({ root: "./dist/web", rewriteRequestPath: (p) => (p.includes(".") ? p : "/index.html") }),
 });

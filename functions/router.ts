@@ -6,7 +6,7 @@ import type { Config } from "./config";
 import { ApiError } from "./errors";
 import type { Logger } from "./logger";
 import type { Simulator } from "./simulator/dataset";
-import type { Upstream } from "./sync/upstream-client";
+import type { UpstreamFactory } from "./upstreams";
 
 export type Clock = () => Date;
 
@@ -16,7 +16,8 @@ export type AppDeps = {
   /** The database for this request; Workers build it from the binding in `env` per request. */
   db: (env: unknown) => Db;
   logger: Logger;
-  upstream: Upstream;
+  /** Builds the upstream adapter a run talks to. */
+  upstream: UpstreamFactory;
   /** Present when no UPSTREAM_URL is configured: mounted at /simulator. */
   simulator?: Simulator;
   clock?: Clock;

@@ -7,7 +7,7 @@ import { createLogger } from "./logger";
 import { type ResolvedDeps, resolveDeps } from "./router";
 import { runScheduledSync } from "./sync/engine";
 import { syncDeps } from "./sync-deps";
-import { simulatorFromConfig, upstreamFor } from "./upstream";
+import { simulatorFromConfig, upstreamFromConfig } from "./upstreams";
 
 type Env = { DB: D1Database; ASSETS: Fetcher } & Record<string, unknown>;
 
@@ -26,7 +26,7 @@ function wire(env: Env) {
       dbKind: url ? "libsql" : "d1",
       db: (e) => (url ? createLibsqlWebDb(url, token) : createD1Db((e as Env).DB)),
       logger: createLogger(config.LOG_LEVEL),
-      upstream: upstreamFor(config, simulator),
+      upstream: upstreamFromConfig(config, simulator),
       simulator,
     });
     wired = { app: createApp(deps), deps };

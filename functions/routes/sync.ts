@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Cron } from "croner";
 import type { Context } from "hono";
+import { reapExpired } from "../../db/lease";
 import { RUN_STATUSES, RUN_TRIGGERS, SYNC_MODES, type SyncRun } from "../../db/schema";
 import {
   consecutiveFailures,
@@ -9,7 +10,6 @@ import {
   lastSuccessAt,
   latestRun,
   listRuns,
-  reapExpired,
   runErrors,
 } from "../../db/sync-runs";
 import { ApiError, type ErrorCode } from "../errors";
@@ -34,6 +34,7 @@ const CountsSchema = z.object({
   deleted: z.number().int(),
   skipped: z.number().int(),
   invalid: z.number().int(),
+  ignored: z.number().int(),
 });
 
 export const RunSchema = z
@@ -106,6 +107,7 @@ export async function runView(
       deleted: run.deleted,
       skipped: run.skipped,
       invalid: run.invalid,
+      ignored: run.ignored,
     },
     message: run.message,
     next_allowed_at: run.nextAllowedAt,
@@ -141,7 +143,7 @@ const runResponses = {
   },
   409: {
     description:
-      "Another run holds the lease (`sync_in_progress`), or the run cannot be retried (`not_retryable`)",
+      "Another run holds the lease (`sync_in_progress`), the run cannot be retried (`not_retryable`), or the run lost its lease to another and stopped (`run_abandoned`)",
     content: { "application/json": { schema: RunErrorResponse } },
   },
   502: {
@@ -272,6 +274,9 @@ async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
     case "finished": {
       const { run } = outcome;
       if (run.status === "success" || run.status === "partial") return c.json(await runView(db, run), 200);
+      // Upstream did nothing wrong here: this run was too slow to renew its lease and another took over.
+      if (run.status === "abandoned")
+        return fail("run_abandoned", run.message ?? "The run lost its lease", run);
       return fail("upstream_failed", run.message ?? `Sync ${run.status}`, run);
     }
   }

@@ -1,40 +1,51 @@
-// The upstream simulator: a seeded, versioned task dataset computed on demand, served with scripted or random faults.
-import { z } from "zod";
+// The upstream simulator: a seeded, versioned task dataset computed on demand. Its behaviour can be made as
+// hostile as real upstreams are: ids in any order, a skewed clock, data changing mid-listing, future dates,
+// misbehaving cursors, page-number pagination, plus failures, rate limits, invalid records and duplicates.
+import {
+  type Content,
+  changedContent,
+  hash,
+  INVALID_KINDS,
+  originalContent,
+  prng,
+  SALT,
+  seed32,
+  type TaskStatus,
+  taskId,
+  taskIndex,
+  unit,
+} from "./content";
+import { emptyStats, errorResponse, JSON_HEADERS, jsonResponse, waitOrAbort } from "./http";
+import {
+  compareKey,
+  decodeCursor,
+  encodeCursor,
+  type ListPlan,
+  type ListQuery,
+  type Position,
+  parseIsoTime,
+} from "./listing";
+import {
+  type AdvanceRequest,
+  advanceSchema,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_SIM_SETTINGS,
+  FAILURE_KINDS,
+  MAX_PAGE_SIZE,
+  MAX_TASK_COUNT,
+  MAX_TOTAL,
+  mergeSettings,
+  parseInput,
+  type ScriptedFault,
+  type SimConfigPatch,
+  type SimSettings,
+  SimulatorInputError,
+  simConfigPatchSchema,
+} from "./settings";
 
-export const FAILURE_KINDS = ["http_500", "http_503", "timeout", "malformed"] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
-/** What a scripted request can be told to do: one of the failures, or a 429. */
-export type ScriptedFault = FailureKind | "rate_limit";
-export const SCRIPTED_FAULTS = [...FAILURE_KINDS, "rate_limit"] as const;
-
-export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-
-export type SimSettings = {
-  seed: number;
-  total: number;
-  failure_rate: number;
-  rate_limit_rate: number;
-  invalid_rate: number;
-  duplicate_rate: number;
-  latency_ms: number;
-  failure_kinds: FailureKind[];
-  retry_after_s: number;
-  hang_ms: number;
-};
-
-export const DEFAULT_SIM_SETTINGS: SimSettings = Object.freeze({
-  seed: 42,
-  total: 500,
-  failure_rate: 0,
-  rate_limit_rate: 0,
-  invalid_rate: 0,
-  duplicate_rate: 0,
-  latency_ms: 0,
-  failure_kinds: [...FAILURE_KINDS],
-  retry_after_s: 1,
-  hang_ms: 30_000,
-}) as SimSettings;
+export { TASK_STATUSES, type TaskStatus, taskId, taskIndex } from "./content";
+export { parseIsoTime } from "./listing";
+export * from "./settings";
 
 /** A record as served; fields are `unknown` because invalid records are served on purpose. */
 export type UpstreamRecord = {
@@ -66,327 +77,17 @@ export type SimulatorState = SimSettings & {
   stats: SimStats;
 };
 
-/** Largest base dataset; base times stay below the first change time only up to this many tasks. */
-export const MAX_TOTAL = 5_000_000;
-/** Ids have 7 digits, so creates may take the index space up to this many tasks. */
-export const MAX_TASK_COUNT = 10_000_000;
-export const MAX_ADVANCE = 1_000_000;
-export const MAX_PAGE_SIZE = 1000;
-export const DEFAULT_PAGE_SIZE = 100;
 export const BASE_TIME_MS = Date.UTC(2026, 0, 1);
-/** Version v's changes start at CHANGE_EPOCH_MS + v hours; every base time is earlier than that. */
+/** Every change is stamped after this; every base time is earlier. */
 export const CHANGE_EPOCH_MS = BASE_TIME_MS + MAX_TOTAL * 1000;
-const VERSION_STEP_MS = 3_600_000;
+/** Where future-dated records are put. */
+export const FUTURE_TIME_MS = Date.UTC(2099, 0, 1);
 export const OVERSIZED_TITLE_LENGTH = 5000;
-
-const rate = z.number().min(0).max(1);
-export const simConfigPatchSchema = z.strictObject({
-  seed: z.int().optional(),
-  total: z.int().min(0).max(MAX_TOTAL).optional(),
-  failure_rate: rate.optional(),
-  rate_limit_rate: rate.optional(),
-  invalid_rate: rate.optional(),
-  duplicate_rate: rate.optional(),
-  latency_ms: z.int().min(0).max(60_000).optional(),
-  failure_kinds: z.array(z.enum(FAILURE_KINDS)).min(1).max(16).optional(),
-  retry_after_s: z.int().min(0).max(3600).optional(),
-  hang_ms: z.int().min(0).max(600_000).optional(),
-  // Replaces the pending script, so a PUT is idempotent and `[]` clears it.
-  fail_next: z.array(z.enum(SCRIPTED_FAULTS)).max(1000).optional(),
-});
-export type SimConfigPatch = z.input<typeof simConfigPatchSchema>;
-
-const count = z.int().min(0).max(MAX_ADVANCE).optional();
-export const advanceSchema = z.strictObject({ updates: count, creates: count, deletes: count });
-export type AdvanceRequest = z.input<typeof advanceSchema>;
-
-export type InputIssue = { field: string; message: string };
-
-/** Bad input from a caller (settings, advance counts, listing parameters); routes answer it with 400. */
-export class SimulatorInputError extends RangeError {
-  override readonly name = "SimulatorInputError";
-  constructor(
-    message: string,
-    readonly details?: InputIssue[],
-  ) {
-    super(message);
-  }
-}
-
-function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const details = result.error.issues.map((i) => ({
-    field: i.path.join(".") || "(root)",
-    message: i.message,
-  }));
-  throw new SimulatorInputError(
-    `Invalid ${what}: ${details.map((d) => `${d.field}: ${d.message}`).join("; ")}`,
-    details,
-  );
-}
-
-// --- Deterministic hashing: every "random" choice is a pure function of its inputs. ---
-
-function mix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** Folds a safe-integer seed into 32 bits without dropping its high half. */
-function seed32(seed: number): number {
-  return (seed | 0) ^ mix(Math.floor(seed / 4294967296) | 0);
-}
-
-function hash(seed: number, a: number, b: number, salt: number): number {
-  let h = mix(seed + Math.imul(salt, 0x9e3779b9));
-  h = mix(h ^ a);
-  return mix(h ^ Math.imul(b + 1, 0x27d4eb2f));
-}
-
-function unit(h: number): number {
-  return h / 4294967296;
-}
-
-/** mulberry32: small, fast and good enough for choosing faults and samples. */
-function prng(state: number): () => number {
-  let a = state | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// Salts keep the hash streams of unrelated choices independent.
-const SALT = {
-  verb: 1,
-  subject: 2,
-  object: 3,
-  status: 4,
-  invalid: 5,
-  invalidKind: 6,
-  updateMode: 7,
-  advance: 8,
-  request: 9,
-} as const;
-
-// --- Task content ---
-
-const VERBS = [
-  "Review",
-  "Update",
-  "Draft",
-  "Fix",
-  "Plan",
-  "Ship",
-  "Test",
-  "Archive",
-  "Prepare",
-  "Audit",
-  "Refactor",
-  "Document",
-  "Migrate",
-  "Schedule",
-  "Verify",
-  "Design",
-];
-const SUBJECTS = [
-  "invoice",
-  "release",
-  "customer",
-  "billing",
-  "onboarding",
-  "security",
-  "database",
-  "marketing",
-  "support",
-  "payroll",
-  "inventory",
-  "analytics",
-  "mobile",
-  "search",
-  "shipping",
-  "vendor",
-];
-const OBJECTS = [
-  "batch",
-  "report",
-  "checklist",
-  "notes",
-  "plan",
-  "dashboard",
-  "backlog",
-  "contract",
-  "migration",
-  "budget",
-  "roadmap",
-  "survey",
-  "pipeline",
-  "ticket",
-  "policy",
-  "feedback",
-];
-
-export function taskId(index: number): string {
-  return `T-${String(index).padStart(7, "0")}`;
-}
-
-const ID_PATTERN = /^T-(\d{7})$/;
-
-/** The index behind an id, or undefined for an id this simulator never issues. */
-export function taskIndex(id: string): number | undefined {
-  const m = ID_PATTERN.exec(id);
-  return m ? Number(m[1]) : undefined;
-}
-
-function titleFor(seed: number, index: number, rev: number, shift = 0): string {
-  const verb = VERBS[(hash(seed, index, rev, SALT.verb) + shift) % VERBS.length];
-  const subject = SUBJECTS[hash(seed, index, rev, SALT.subject) % SUBJECTS.length];
-  const object = OBJECTS[hash(seed, index, rev, SALT.object) % OBJECTS.length];
-  // The index in the title makes every task findable by a search for its number.
-  return `${verb} ${subject} ${object} ${index}`;
-}
-
-type Content = { title: string; status: TaskStatus };
-
-function originalContent(seed: number, index: number): Content {
-  return {
-    title: titleFor(seed, index, 0),
-    status: TASK_STATUSES[hash(seed, index, 0, SALT.status) % 3],
-  };
-}
-
-/** New content for an update, guaranteed to differ from `current` so a sync sees a real change. */
-function changedContent(seed: number, index: number, rev: number, current: Content): Content {
-  const mode = hash(seed, index, rev, SALT.updateMode) % 3; // 0 title, 1 status, 2 both
-  let title = current.title;
-  if (mode !== 1) {
-    title = titleFor(seed, index, rev);
-    if (title === current.title) title = titleFor(seed, index, rev, 1);
-  }
-  let status = current.status;
-  if (mode !== 0) {
-    const step = 1 + (hash(seed, index, rev, SALT.status) % 2);
-    status = TASK_STATUSES[(TASK_STATUSES.indexOf(current.status) + step) % 3];
-  }
-  return { title, status };
-}
-
-const INVALID_KINDS = [
-  "missing_title",
-  "empty_title",
-  "unknown_status",
-  "oversized_title",
-  "bad_updated_at",
-] as const;
 
 /** A task's content once it has been touched by an advance (or created by one). */
 type Overlay = Content & { ms: number; rev: number; deleted: boolean };
 
-// --- Listing positions ---
-
-/** Full listings resume after an index; incremental ones after an (updated_at ms, index) key. */
-type Position = { kind: "full"; index: number } | { kind: "incremental"; ms: number; index: number };
-
-function encodeCursor(p: Position): string {
-  return p.kind === "full" ? `i:${p.index}` : `u:${p.ms}:${p.index}`;
-}
-
-const CURSOR_PATTERN = /^(?:i:(\d{1,8})|u:(-?\d{1,16}):(\d{1,8}))$/;
-
-function decodeCursor(cursor: string): Position {
-  const m = CURSOR_PATTERN.exec(cursor);
-  if (m) {
-    if (m[1] !== undefined) {
-      const index = Number(m[1]);
-      if (index < MAX_TASK_COUNT) return { kind: "full", index };
-    } else {
-      const ms = Number(m[2]);
-      const index = Number(m[3]);
-      if (Number.isSafeInteger(ms) && index < MAX_TASK_COUNT) return { kind: "incremental", ms, index };
-    }
-  }
-  throw new SimulatorInputError("Invalid cursor: use the next_cursor of a previous page", [
-    { field: "cursor", message: "not a cursor this upstream issued" },
-  ]);
-}
-
-const ISO_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
-
-/** Parses an ISO 8601 date-time with a zone; rejects what Date.parse would silently roll over (Feb 30). */
-export function parseIsoTime(value: string): number | undefined {
-  const m = ISO_PATTERN.exec(value);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
-  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-export type ListQuery = { limit: number; cursor?: string; updated_since?: string };
-
-type ListPlan = { limit: number; start: Position };
-
-function compareKey(msA: number, idxA: number, msB: number, idxB: number): number {
-  return msA !== msB ? msA - msB : idxA - idxB;
-}
-
-// --- HTTP helpers (Web APIs only, so the same code runs on Workers and Node) ---
-
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
-
-function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
-}
-
-function errorResponse(status: number, code: string, message: string, details?: unknown): Response {
-  return jsonResponse(status, {
-    error: details === undefined ? { code, message } : { code, message, details },
-  });
-}
-
-/** Waits `ms`, ending early when the caller aborts; resolves false if it was aborted. */
-function sleep(ms: number, signal?: AbortSignal | null): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** Waits like sleep, then rejects with the abort reason as fetch would, so an in-process caller sees its timeout. */
-async function waitOrAbort(ms: number, signal?: AbortSignal | null): Promise<void> {
-  if (await sleep(ms, signal)) return;
-  throw signal?.reason ?? new DOMException("The operation was aborted", "AbortError");
-}
-
-function emptyStats(): SimStats {
-  return {
-    requests: 0,
-    ok: 0,
-    bad_request: 0,
-    http_500: 0,
-    http_503: 0,
-    timeout: 0,
-    malformed: 0,
-    rate_limited: 0,
-  };
-}
+export type SimulatorOptions = { clock?: () => Date };
 
 /**
  * A versioned upstream. Task i of the base dataset is a pure function of (seed, i); an advance records only
@@ -395,10 +96,12 @@ function emptyStats(): SimStats {
  */
 export class Simulator {
   #settings: SimSettings;
+  #clock: () => Date;
   #version = 0;
   /** Number of indexes ever issued: the base total plus every create. */
   #count = 0;
   #deleted = 0;
+  #lastChangeMs = CHANGE_EPOCH_MS;
   #overlay = new Map<number, Overlay>();
   // The change log, as parallel arrays: entries are appended in (ms, index) order because every advance's
   // times are later than all earlier ones. An entry is stale once its task changed again (ms no longer matches).
@@ -407,16 +110,20 @@ export class Simulator {
   #failNext: ScriptedFault[] = [];
   #stats = emptyStats();
 
-  constructor(settings: SimConfigPatch = {}) {
+  constructor(settings: SimConfigPatch = {}, options: SimulatorOptions = {}) {
     const { fail_next, ...patch } = parseInput(simConfigPatchSchema, settings, "simulator settings");
-    this.#settings = { ...DEFAULT_SIM_SETTINGS, ...dropUndefined(patch) };
-    this.#settings.failure_kinds = [...new Set(patch.failure_kinds ?? FAILURE_KINDS)];
+    this.#settings = mergeSettings({ ...DEFAULT_SIM_SETTINGS, failure_kinds: [...FAILURE_KINDS] }, patch);
+    this.#clock = options.clock ?? (() => new Date());
     if (fail_next) this.#failNext = [...fail_next];
     this.reset();
   }
 
   get settings(): SimSettings {
-    return { ...this.#settings, failure_kinds: [...this.#settings.failure_kinds] };
+    return {
+      ...this.#settings,
+      failure_kinds: [...this.#settings.failure_kinds],
+      churn: { ...this.#settings.churn },
+    };
   }
 
   get version(): number {
@@ -432,12 +139,15 @@ export class Simulator {
     return [...this.#failNext];
   }
 
+  /** Upstream's clock: ours plus the configured skew, never behind its own latest change. */
+  now(): number {
+    return Math.max(this.#clock().getTime() + this.#settings.clock_skew_ms, this.#lastChangeMs);
+  }
+
   /** Applies a settings patch; a changed seed or total resets the dataset to version 0. Throws SimulatorInputError. */
   configure(patch: SimConfigPatch): SimSettings {
-    const valid = parseInput(simConfigPatchSchema, patch, "simulator settings");
-    const { fail_next, ...rest } = valid;
-    const next: SimSettings = { ...this.#settings, ...dropUndefined(rest) };
-    if (rest.failure_kinds) next.failure_kinds = [...new Set(rest.failure_kinds)];
+    const { fail_next, ...rest } = parseInput(simConfigPatchSchema, patch, "simulator settings");
+    const next = mergeSettings(this.#settings, rest);
     const reset = next.seed !== this.#settings.seed || next.total !== this.#settings.total;
     this.#settings = next;
     if (fail_next) this.#failNext = [...fail_next];
@@ -450,6 +160,7 @@ export class Simulator {
     this.#version = 0;
     this.#count = this.#settings.total;
     this.#deleted = 0;
+    this.#lastChangeMs = CHANGE_EPOCH_MS;
     this.#overlay = new Map();
     this.#logMs = [];
     this.#logIdx = [];
@@ -479,7 +190,7 @@ export class Simulator {
 
   /**
    * Makes version v+1: updates and deletes distinct live tasks (never both to one task) and appends creates.
-   * Changes get times after every earlier time, in index order, one millisecond apart.
+   * Changes are stamped with upstream's clock (after every earlier change), in index order, 1 ms apart.
    */
   advance(req: AdvanceRequest = {}): AdvanceResult {
     const valid = parseInput(advanceSchema, req, "advance request");
@@ -506,7 +217,7 @@ export class Simulator {
     const keys = new Float64Array(picked.length);
     for (let i = 0; i < picked.length; i++) keys[i] = picked[i] * 2 + (i < updates ? 0 : 1);
     keys.sort();
-    let ms = CHANGE_EPOCH_MS + version * VERSION_STEP_MS;
+    let ms = Math.max(this.now(), this.#lastChangeMs + 1);
     for (const key of keys) {
       const index = key >>> 1;
       const current = this.#content(index, seed);
@@ -539,6 +250,7 @@ export class Simulator {
       this.#logMs.push(ms++);
       this.#logIdx.push(index);
     }
+    this.#lastChangeMs = ms - 1;
     this.#count += creates;
     this.#version = version;
     this.#compactLog();
@@ -550,7 +262,14 @@ export class Simulator {
     return this.#list(this.#plan(q));
   }
 
-  /** GET /tasks with latency, scripted or random failures, rate limits and duplicates applied. */
+  /** One task as upstream has it now (GET /simulator/tasks/:id), or undefined when it is deleted or unknown. */
+  lookup(id: string): UpstreamRecord | undefined {
+    const index = taskIndex(id, this.#settings.id_style, this.#settings.seed);
+    if (index === undefined || index >= this.#count || this.#overlay.get(index)?.deleted) return undefined;
+    return this.#serve(index);
+  }
+
+  /** GET /tasks with latency, scripted or random failures, rate limits, duplicates and cursor faults applied. */
   async handle(req: Request): Promise<Response> {
     this.#stats.requests++;
     const rng = prng(hash(seed32(this.#settings.seed), this.#stats.requests, 0, SALT.request));
@@ -593,6 +312,7 @@ export class Simulator {
     if (this.#failNext.length > 0) outcome = this.#failNext.shift()!;
     else if (rFail < s.failure_rate) outcome = s.failure_kinds[Math.floor(rKind * s.failure_kinds.length)];
     else if (rLimit < s.rate_limit_rate) outcome = "rate_limit";
+    const date = { date: new Date(this.now()).toUTCString() };
 
     switch (outcome) {
       case "http_500":
@@ -611,7 +331,7 @@ export class Simulator {
               message: `Simulated rate limit; retry after ${s.retry_after_s} s`,
             },
           },
-          { "retry-after": String(s.retry_after_s) },
+          { "retry-after": String(s.retry_after_s), ...date },
         );
       case "timeout":
         this.#stats.timeout++;
@@ -628,7 +348,7 @@ export class Simulator {
     // Duplicates take slots of the page so it never exceeds `limit`, and at least one real record always
     // remains so a cursor keeps moving even when every page duplicates.
     const hasCursor = cursor !== undefined;
-    let cross = hasCursor && rCross < s.duplicate_rate;
+    let cross = hasCursor && rCross < s.duplicate_rate && plan.start.kind !== "page";
     let within = rWithin < s.duplicate_rate;
     if (plan.limit - Number(cross) - Number(within) < 1) within = false;
     if (plan.limit - Number(cross) < 1) cross = false;
@@ -642,6 +362,7 @@ export class Simulator {
       const previous = this.#recordAt(plan.start);
       if (previous) page.data.unshift(previous);
     }
+    this.#misbehaveCursor(page, plan, cursor);
 
     if (outcome === "malformed") {
       this.#stats.malformed++;
@@ -649,13 +370,15 @@ export class Simulator {
       // A strict prefix of a JSON object is never valid JSON: the closing brace is missing.
       return new Response(text.slice(0, Math.max(1, Math.floor(text.length / 2))), {
         status: 200,
-        headers: JSON_HEADERS,
+        headers: { ...JSON_HEADERS, ...date },
       });
     }
-    return jsonResponse(200, page);
+    // The data changes while the listing is under way: between this page and the next.
+    if (page.next_cursor !== null) this.#churn();
+    return jsonResponse(200, page, date);
   }
 
-  /** The true live dataset in id order, without the records served invalid: what a perfect sync stores. */
+  /** The true live dataset in index order, without the records served invalid: what a perfect sync stores. */
   *snapshot(): Generator<SnapshotTask> {
     const seed = seed32(this.#settings.seed);
     for (let index = 0; index < this.#count; index++) {
@@ -664,12 +387,16 @@ export class Simulator {
       const rev = o?.rev ?? 0;
       if (this.#invalidKind(seed, index, rev) !== undefined) continue;
       const c = o ?? originalContent(seed, index);
-      const ms = o?.ms ?? BASE_TIME_MS + index * 1000;
-      yield { id: taskId(index), title: c.title, status: c.status, updated_at: new Date(ms).toISOString() };
+      yield {
+        id: this.#id(index),
+        title: c.title,
+        status: c.status,
+        updated_at: this.#servedTime(seed, index),
+      };
     }
   }
 
-  /** Ids of live tasks whose current version is served invalid, in id order. */
+  /** Ids of live tasks whose current version is served invalid, in index order. */
   invalidIds(): string[] {
     const out: string[] = [];
     if (this.#settings.invalid_rate === 0) return out;
@@ -677,12 +404,40 @@ export class Simulator {
     for (let index = 0; index < this.#count; index++) {
       const o = this.#overlay.get(index);
       if (o?.deleted) continue;
-      if (this.#invalidKind(seed, index, o?.rev ?? 0) !== undefined) out.push(taskId(index));
+      if (this.#invalidKind(seed, index, o?.rev ?? 0) !== undefined) out.push(this.#id(index));
     }
     return out;
   }
 
   // --- internals ---
+
+  #id(index: number): string {
+    return taskId(index, this.#settings.id_style, this.#settings.seed);
+  }
+
+  #churn(): void {
+    const { updates, creates, deletes } = this.#settings.churn;
+    if (updates + creates + deletes === 0 || updates + deletes > this.liveCount()) return;
+    this.advance({ updates, creates, deletes });
+  }
+
+  /** Cursor faults after the first page: repeat the cursor asked for, cycle back, or hide the page's records. */
+  #misbehaveCursor(page: UpstreamPage, plan: ListPlan, cursor: string | undefined): void {
+    const fault = this.#settings.cursor_fault;
+    if (fault === "none" || cursor === undefined || page.next_cursor === null) return;
+    if (fault === "repeat") page.next_cursor = cursor;
+    else if (fault === "empty") page.data = [];
+    else {
+      const first = this.#list({ limit: plan.limit, start: this.#firstPosition(plan.start) }).next_cursor;
+      if (first !== null && cursor !== first) page.next_cursor = first;
+    }
+  }
+
+  #firstPosition(start: Position): Position {
+    if (start.kind === "incremental")
+      return { kind: "incremental", ms: Number.NEGATIVE_INFINITY, index: Infinity };
+    return { kind: "full", index: -1 };
+  }
 
   #plan(q: ListQuery): ListPlan {
     if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE_SIZE) {
@@ -703,7 +458,7 @@ export class Simulator {
       }
     }
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (cursor?.kind === "full") {
+    if (cursor?.kind === "full" || cursor?.kind === "page") {
       if (since !== undefined) {
         throw new SimulatorInputError(
           "Invalid cursor: it belongs to a full listing, not an updated_since one",
@@ -712,8 +467,11 @@ export class Simulator {
       }
       return { limit: q.limit, start: cursor };
     }
-    if (cursor === undefined && since === undefined)
-      return { limit: q.limit, start: { kind: "full", index: -1 } };
+    if (cursor === undefined && since === undefined) {
+      const start: Position =
+        this.#settings.pagination === "page" ? { kind: "page", page: 1 } : { kind: "full", index: -1 };
+      return { limit: q.limit, start };
+    }
     // An incremental cursor carries its own position, so updated_since may be repeated or left out.
     // Infinity as the index means "every record at exactly `since` is already seen": updated_at > since.
     let start: Position = { kind: "incremental", ms: since ?? Number.NEGATIVE_INFINITY, index: Infinity };
@@ -723,8 +481,13 @@ export class Simulator {
 
   #list(plan: ListPlan): UpstreamPage {
     const want = plan.limit + 1; // one look-ahead record tells whether another page exists
+    const start = plan.start;
     const indexes =
-      plan.start.kind === "full" ? this.#scanFull(plan.start.index, want) : this.#scanSince(plan.start, want);
+      start.kind === "full"
+        ? this.#scanFull(start.index, want)
+        : start.kind === "page"
+          ? this.#scanFull(-1, want, (start.page - 1) * plan.limit)
+          : this.#scanSince(start, want);
     const more = indexes.length > plan.limit;
     if (more) indexes.length = plan.limit;
     const data = indexes.map((index) => this.#serve(index));
@@ -732,19 +495,24 @@ export class Simulator {
     if (more) {
       const last = indexes[indexes.length - 1];
       next_cursor = encodeCursor(
-        plan.start.kind === "full"
-          ? { kind: "full", index: last }
-          : { kind: "incremental", ms: this.#msOf(last), index: last },
+        start.kind === "page"
+          ? { kind: "page", page: start.page + 1 }
+          : start.kind === "full"
+            ? { kind: "full", index: last }
+            : { kind: "incremental", ms: this.#msOf(last), index: last },
       );
     }
     return { data, next_cursor };
   }
 
-  /** Live indexes after `after`, in index order: O(n + deleted tasks skipped). */
-  #scanFull(after: number, n: number): number[] {
+  /** Live indexes after `after`, in index order, skipping the first `skip`: O(n + skip + deleted tasks skipped). */
+  #scanFull(after: number, n: number, skip = 0): number[] {
     const out: number[] = [];
+    let skipped = 0;
     for (let index = after + 1; index < this.#count && out.length < n; index++) {
-      if (!this.#overlay.get(index)?.deleted) out.push(index);
+      if (this.#overlay.get(index)?.deleted) continue;
+      if (skipped < skip) skipped++;
+      else out.push(index);
     }
     return out;
   }
@@ -836,6 +604,15 @@ export class Simulator {
     return this.#overlay.get(index)?.ms ?? BASE_TIME_MS + index * 1000;
   }
 
+  /** The `updated_at` served for a task's current version: its real time, or 2099 if it is future-dated. */
+  #servedTime(seed: number, index: number): string {
+    const rate = this.#settings.future_rate;
+    const rev = this.#overlay.get(index)?.rev ?? 0;
+    if (rate > 0 && unit(hash(seed, index, rev, SALT.future)) < rate)
+      return new Date(FUTURE_TIME_MS + index * 1000).toISOString();
+    return new Date(this.#msOf(index)).toISOString();
+  }
+
   /** Which way (if any) the current version of a task is served broken: fixed until the task changes. */
   #invalidKind(seed: number, index: number, rev: number): (typeof INVALID_KINDS)[number] | undefined {
     const r = this.#settings.invalid_rate;
@@ -846,11 +623,10 @@ export class Simulator {
   #serve(index: number): UpstreamRecord {
     const seed = seed32(this.#settings.seed);
     const o = this.#overlay.get(index);
-    const id = taskId(index);
-    const ms = o?.ms ?? BASE_TIME_MS + index * 1000;
-    const updated_at = new Date(ms).toISOString();
+    const id = this.#id(index);
     // Tombstones are never broken: a quarantined tombstone would leave a deleted task alive forever.
-    if (o?.deleted) return { id, updated_at, deleted: true };
+    if (o?.deleted) return { id, updated_at: new Date(o.ms).toISOString(), deleted: true };
+    const updated_at = this.#servedTime(seed, index);
     const { title, status } = o ?? originalContent(seed, index);
     switch (this.#invalidKind(seed, index, o?.rev ?? 0)) {
       case undefined:
@@ -870,16 +646,11 @@ export class Simulator {
 
   /** The record a cursor points at (the previous page's last), as it is served now, if it is still there. */
   #recordAt(start: Position): UpstreamRecord | undefined {
+    if (start.kind === "page") return undefined;
     const index = start.index;
     if (!Number.isFinite(index) || index < 0 || index >= this.#count) return undefined;
     const o = this.#overlay.get(index);
     if (start.kind === "full") return o?.deleted ? undefined : this.#serve(index);
     return this.#msOf(index) === start.ms ? this.#serve(index) : undefined;
   }
-}
-
-function dropUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
 }

@@ -75,6 +75,11 @@ export function simulatorRoutes(sim: Simulator) {
 
   return app
     .get("/tasks", (c) => sim.handle(c.req.raw))
+    .get("/tasks/:id", (c) => {
+      const record = sim.lookup(c.req.param("id"));
+      if (!record) return fail(c, 404, "not_found", "No such task (deleted, or never issued)");
+      return c.json(record);
+    })
     .get("/config", (c) => c.json(sim.describe()))
     .put("/config", async (c) => {
       const patch: SimConfigPatch = parseBody(simConfigPatchSchema, await readJson(c));

@@ -1,7 +1,8 @@
-// Decides, without I/O, what one upstream page changes: which rows to write, which to soft-delete, the counts.
+// Decides, without I/O, what one upstream page changes: which rows to write, which stored tasks it showed or
+// tombstoned, and the counts. Versions are compared for change, never for order: clocks disagree.
 import type { NewError, PageCounts } from "../../db/sync-runs";
 import type { StoredTask, TaskWrite } from "../../db/task-sync";
-import type { LiveRecord, Page, Tombstone } from "./upstream-client";
+import type { FetchedPage, LiveRecord, Tombstone } from "../upstreams/adapter";
 
 /** cyrb53: a fast 53-bit string hash, the same on every runtime; content = what a user sees (title, status). */
 export function contentHash(title: string, status: string): string {
@@ -18,44 +19,44 @@ export function contentHash(title: string, status: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
 }
 
-/**
- * Orders ids as SQLite's BINARY collation does (UTF-8 bytes, i.e. code points), which the absence merge's
- * range queries use; JS's `<` and default sort compare UTF-16 units and differ past U+FFFF.
- */
-export function compareIds(a: string, b: string): number {
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(j)!;
-    if (x !== y) return x - y;
-    i += x > 0xffff ? 2 : 1;
-    j += y > 0xffff ? 2 : 1;
-  }
-  return a.length - b.length;
-}
+/** What a record looked like when last planned in this listing: a repeat equal to it is a duplicate. */
+export type SeenVersions = ReadonlyMap<string, string>;
+
+const versionKey = (rec: LiveRecord | Tombstone) =>
+  rec.deleted === true
+    ? `deleted\u0000${rec.updated_at}`
+    : `${rec.updated_at}\u0000${rec.status}\u0000${rec.title}`;
 
 export type PagePlan = {
   writes: TaskWrite[];
-  deleteIds: number[];
   counts: PageCounts;
   errors: NewError[];
-  /** External ids this page vouches for (live, tombstoned or invalid), for the absence merge. */
-  ids: string[];
-  maxUpdatedAt: string | null;
+  /** Stored tasks the page showed (live or invalid): not absent from this listing. */
+  shownTaskIds: number[];
+  /** Stored live tasks upstream tombstoned: deletion candidates. */
+  tombstonedTaskIds: number[];
+  /** Stored tasks listed live: no longer candidates if an earlier page tombstoned them. */
+  liveTaskIds: number[];
+  /** Versions planned by this page, for spotting repeats on the next. */
+  versions: Map<string, string>;
 };
 
 /**
- * Collapses duplicates (within the page, and repeats of the previous page), then classifies each record against
- * the stored row. Every live or invalid record received lands in exactly one of created/updated/unchanged/
- * skipped/invalid, so `fetched` always equals their sum; tombstones count only in `deleted`.
+ * Collapses duplicates (within the page the later copy wins; a repeat of the previous page counts as a duplicate
+ * only when it is the same version), then classifies each record against the stored row. Every live or invalid
+ * record received lands in exactly one of created/updated/unchanged/skipped/invalid, so `fetched` equals their
+ * sum; tombstones are counted when the listing applies them.
  */
 export function planPage(args: {
-  page: Page;
+  page: FetchedPage;
   stored: Map<string, StoredTask>;
-  previousPageIds: ReadonlySet<string>;
+  previous: SeenVersions;
   runId: number;
   now: string;
+  /** One per invalid record, in order: the quarantine keeps one row per distinct payload. */
+  fingerprints: string[];
 }): PagePlan {
-  const { page, stored, previousPageIds, runId, now } = args;
+  const { page, stored, previous, runId, now } = args;
   const counts: PageCounts = {
     fetched: page.live.length + page.invalid.length,
     created: 0,
@@ -63,48 +64,60 @@ export function planPage(args: {
     unchanged: 0,
     deleted: 0,
     skipped: 0,
-    invalid: page.invalid.length,
+    invalid: 0,
   };
-  const errors: NewError[] = page.invalid.map((rec) => ({
-    at: now,
-    kind: "invalid_record",
-    message: `Quarantined invalid record: ${rec.reason}`,
-    externalId: rec.externalId,
-    rawPayload: rec.raw,
-    retryable: false,
-  }));
+  const errors: NewError[] = [];
+  const versions = new Map<string, string>();
+  const shown = new Set<number>();
 
-  // The newest version of each id wins; every other copy is a duplicate and is skipped.
+  page.invalid.forEach((rec, i) => {
+    const fingerprint = args.fingerprints[i]!;
+    if (versions.has(`invalid:${fingerprint}`) || previous.has(`invalid:${fingerprint}`)) {
+      counts.skipped++;
+      return;
+    }
+    versions.set(`invalid:${fingerprint}`, "");
+    counts.invalid++;
+    errors.push({
+      at: now,
+      kind: "invalid_record",
+      message: `Quarantined invalid record: ${rec.reason}`,
+      externalId: rec.externalId,
+      rawPayload: rec.raw,
+      retryable: false,
+      fingerprint,
+    });
+    const row = rec.externalId === null ? undefined : stored.get(rec.externalId);
+    if (row) shown.add(row.id);
+  });
+
+  // The later copy of an id in a page wins; every other copy is a duplicate.
   const latest = new Map<string, LiveRecord | Tombstone>();
   for (const rec of [...page.live, ...page.tombstones]) {
-    const isLive = rec.deleted !== true;
-    if (previousPageIds.has(rec.id)) {
-      if (isLive) counts.skipped++;
-      continue;
-    }
-    const seen = latest.get(rec.id);
-    if (!seen) {
-      latest.set(rec.id, rec);
-      continue;
-    }
-    const keepNew = rec.updated_at > seen.updated_at;
-    const dropped = keepNew ? seen : rec;
-    if (dropped.deleted !== true) counts.skipped++;
-    if (keepNew) latest.set(rec.id, rec);
+    const dropped = latest.get(rec.id);
+    if (dropped && dropped.deleted !== true) counts.skipped++;
+    latest.set(rec.id, rec);
   }
 
   const writes: TaskWrite[] = [];
-  const deleteIds: number[] = [];
-  let maxUpdatedAt: string | null = null;
+  const tombstoned: number[] = [];
+  const live: number[] = [];
   for (const rec of latest.values()) {
-    if (maxUpdatedAt === null || rec.updated_at > maxUpdatedAt) maxUpdatedAt = rec.updated_at;
+    const key = versionKey(rec);
+    versions.set(rec.id, key);
     const row = stored.get(rec.id);
-    if (rec.deleted === true) {
-      if (row && row.deletedAt === null) {
-        deleteIds.push(row.id);
-        counts.deleted++;
-      }
+    if (previous.get(rec.id) === key) {
+      if (rec.deleted !== true) counts.skipped++;
+      if (row) shown.add(row.id);
       continue;
+    }
+    if (rec.deleted === true) {
+      if (row && row.deletedAt === null) tombstoned.push(row.id);
+      continue;
+    }
+    if (row) {
+      shown.add(row.id);
+      live.push(row.id);
     }
     const hash = contentHash(rec.title, rec.status);
     const write: TaskWrite = {
@@ -116,14 +129,16 @@ export function planPage(args: {
       createdAt: now,
       updatedAt: now,
       lastRunId: runId,
+      seenUserDeletion: null,
     };
+    const versionChanged = row !== undefined && row.remoteUpdatedAt !== rec.updated_at;
     if (!row) {
       writes.push(write);
       counts.created++;
     } else if (row.deletedBy === "user") {
-      // A user's deletion holds until upstream changes the task after it.
-      if (row.deletedAt !== null && rec.updated_at > row.deletedAt) {
-        writes.push(write);
+      // A user's deletion holds until upstream's version of the task differs from the one stored then.
+      if (versionChanged) {
+        writes.push({ ...write, seenUserDeletion: row.deletedAt });
         counts.updated++;
       } else {
         counts.skipped++;
@@ -132,11 +147,18 @@ export function planPage(args: {
       writes.push(write);
       counts.updated++;
     } else {
+      // Same content: only a new version stamp is recorded (the row's updated_at does not move).
+      if (versionChanged) writes.push(write);
       counts.unchanged++;
     }
   }
-
-  const ids = [...latest.keys()];
-  for (const rec of page.invalid) if (rec.externalId) ids.push(rec.externalId);
-  return { writes, deleteIds, counts, errors, ids, maxUpdatedAt };
+  return {
+    writes,
+    counts,
+    errors,
+    shownTaskIds: [...shown],
+    tombstonedTaskIds: tombstoned,
+    liveTaskIds: live,
+    versions,
+  };
 }

@@ -11,7 +11,7 @@ import { createApp } from "../../functions/app";
 import { parseConfig } from "../../functions/config";
 import { createLogger } from "../../functions/logger";
 import { resolveDeps } from "../../functions/router";
-import { upstreamFor } from "../../functions/upstream";
+import { upstreamFromConfig } from "../../functions/upstreams";
 import { startServer } from "../e2e/server";
 import { floorSeconds, upstreamRows } from "./floor";
 
@@ -90,7 +90,7 @@ function appOver(db: Db, port: number) {
       dbKind: "libsql",
       db: () => db,
       logger: createLogger("warn"),
-      upstream: upstreamFor(config, undefined),
+      upstream: upstreamFromConfig(config, undefined),
     }),
   );
 }

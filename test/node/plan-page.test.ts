@@ -1,23 +1,77 @@
-import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { compareIds, contentHash } from "../../functions/sync/plan-page";
-import { createTestDb } from "./support";
-
-describe("compareIds", () => {
-  it("orders ids as SQLite's BINARY collation does, also past U+FFFF", async () => {
-    const ids = ["T-2", "T-10", "é", "\uFFFD", "😀", "a", "A", "T-1"];
-    const db = await createTestDb();
-    const rows = await db.all<{ v: string }>(
-      sql.raw(`select v from (${ids.map((id) => `select '${id}' as v`).join(" union all ")}) order by v`),
-    );
-    expect([...ids].sort(compareIds)).toEqual(rows.map((r) => r.v));
-  });
-});
+import type { StoredTask } from "../../db/task-sync";
+import { contentHash, planPage } from "../../functions/sync/plan-page";
+import type { FetchedPage, LiveRecord } from "../../functions/upstreams/adapter";
 
 describe("contentHash", () => {
   it("differs when the title or the status differs, and is stable", () => {
     expect(contentHash("a", "todo")).toBe(contentHash("a", "todo"));
     expect(contentHash("a", "todo")).not.toBe(contentHash("a", "done"));
     expect(contentHash("ab", "todo")).not.toBe(contentHash("a", "btodo"));
+  });
+});
+
+const rec = (id: string, updated_at: string, title = `Task ${id}`): LiveRecord => ({
+  id,
+  title,
+  status: "todo",
+  updated_at,
+});
+const page = (live: LiveRecord[]): FetchedPage => ({
+  live,
+  tombstones: [],
+  invalid: [],
+  received: live.length,
+  ignored: 0,
+  nextCursor: null,
+  upstreamNow: null,
+  notModified: false,
+  attempts: 1,
+  retried: [],
+  quota: null,
+});
+const stored = (id: number, r: LiveRecord, extra: Partial<StoredTask> = {}): [string, StoredTask] => [
+  r.id,
+  {
+    id,
+    externalId: r.id,
+    contentHash: contentHash(r.title, r.status),
+    remoteUpdatedAt: r.updated_at,
+    deletedAt: null,
+    deletedBy: null,
+    ...extra,
+  },
+];
+const plan = (p: FetchedPage, rows: [string, StoredTask][] = [], previous = new Map<string, string>()) =>
+  planPage({
+    page: p,
+    stored: new Map(rows),
+    previous,
+    runId: 7,
+    now: "2026-06-01T00:00:00.000Z",
+    fingerprints: [],
+  });
+
+describe("planPage", () => {
+  it("item 7: a repeat of the previous page's record is a duplicate only when it is the same version", () => {
+    const first = plan(page([rec("a", "2026-01-01T00:00:00.000Z")]));
+    const same = plan(page([rec("a", "2026-01-01T00:00:00.000Z")]), [], first.versions);
+    expect(same.counts).toMatchObject({ skipped: 1, created: 0 });
+    const newer = rec("a", "2026-01-02T00:00:00.000Z", "Changed");
+    const second = plan(page([newer]), [stored(1, rec("a", "2026-01-01T00:00:00.000Z"))], first.versions);
+    expect(second.counts).toMatchObject({ updated: 1, skipped: 0 });
+    expect(second.writes.map((w) => w.title)).toEqual(["Changed"]);
+  });
+
+  it("items 3, 4: versions are compared for change, not order: a date moved back is applied; a clock ahead revives nothing", () => {
+    const future = rec("a", "2099-01-01T00:00:00.000Z");
+    const corrected = rec("a", "2026-03-01T00:00:00.000Z");
+    const fixed = plan(page([corrected]), [stored(1, future)]);
+    expect(fixed.writes).toHaveLength(1);
+    expect(fixed.counts.unchanged).toBe(1);
+    const deleted = stored(1, future, { deletedAt: "2026-02-01T00:00:00.000Z", deletedBy: "user" });
+    expect(plan(page([future]), [deleted]).counts).toMatchObject({ skipped: 1 });
+    const changed = plan(page([corrected]), [deleted]);
+    expect(changed.writes[0]).toMatchObject({ seenUserDeletion: "2026-02-01T00:00:00.000Z" });
   });
 });

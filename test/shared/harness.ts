@@ -8,15 +8,16 @@ import { createLogger } from "../../functions/logger";
 import { type AppDeps, type ResolvedDeps, resolveDeps } from "../../functions/router";
 import { type SimConfigPatch, Simulator } from "../../functions/simulator/dataset";
 import type { SyncDeps } from "../../functions/sync/engine";
-import type { Upstream } from "../../functions/sync/upstream-client";
 import { syncDeps } from "../../functions/sync-deps";
-import { upstreamFor } from "../../functions/upstream";
+import { retryPolicy, type UpstreamFactory, upstreamFromConfig } from "../../functions/upstreams";
+import { httpContractAdapter, type UpstreamFetch } from "../../functions/upstreams/http-contract";
 
 export type HarnessOptions = {
   env?: Partial<Record<keyof Config, string>>;
   /** Simulator settings; by default no faults, so each test opts into the ones it exercises. */
   sim?: SimConfigPatch;
-  upstream?: Upstream;
+  /** Another upstream than the simulator (see httpUpstream). */
+  upstream?: (config: Config) => UpstreamFactory;
   clock?: () => Date;
   afterPage?: AppDeps["afterPage"];
 };
@@ -40,14 +41,14 @@ export function buildHarness(db: Db, dbKind: "d1" | "libsql", options: HarnessOp
     SYNC_CRON: "*/5 * * * *",
     ...options.env,
   });
-  const simulator = new Simulator({ failure_rate: 0, total: 50, ...options.sim });
+  const simulator = new Simulator({ failure_rate: 0, total: 50, ...options.sim }, { clock: options.clock });
   const sleeps: number[] = [];
   const deps = resolveDeps({
     config,
     dbKind,
     db: () => db,
     logger: createLogger(config.LOG_LEVEL),
-    upstream: options.upstream ?? upstreamFor(config, simulator),
+    upstream: options.upstream?.(config) ?? upstreamFromConfig(config, simulator),
     simulator,
     clock: options.clock,
     sleep: async (ms) => {
@@ -58,12 +59,25 @@ export function buildHarness(db: Db, dbKind: "d1" | "libsql", options: HarnessOp
   return { app: createApp(deps), config, db, simulator, deps, sleeps, engine: () => syncDeps(deps, db) };
 }
 
+/** An upstream speaking the HTTP contract at `baseUrl` through `fetch` (a real server, or a scripted one). */
+export function httpUpstream(baseUrl: string, fetch: UpstreamFetch) {
+  return (config: Config): UpstreamFactory =>
+    (ctx) =>
+      httpContractAdapter({
+        baseUrl,
+        fetch,
+        maxPageBytes: config.UPSTREAM_MAX_PAGE_BYTES,
+        retry: { policy: retryPolicy(config), clock: ctx.clock, sleep: ctx.sleep },
+      });
+}
+
 /** Empties every table and frees the lease, for pools that share one database across a file's tests. */
 export async function resetDb(db: Db) {
   await db.batch([
     db.run(sql`delete from tasks`),
     db.run(sql`delete from sync_errors`),
     db.run(sql`delete from sync_delete_candidates`),
+    db.run(sql`delete from sync_seen`),
     db.run(sql`delete from sync_runs`),
     db.run(sql`update sync_lock set holder_run_id = null, lease_expires_at = null`),
   ]);

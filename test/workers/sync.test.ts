@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe } from "vitest";
 import { createD1Db } from "../../db/d1";
 import { buildHarness, type HarnessOptions, resetDb } from "../shared/harness";
+import { hostileUpstreamSuite } from "../shared/hostile-upstream.suite";
 import { syncSuite } from "../shared/sync.suite";
 import { syncPropertySuite } from "../shared/sync-property.suite";
 
@@ -13,5 +14,6 @@ async function d1Harness(options?: HarnessOptions) {
 
 describe("sync on D1 in the Workers runtime", () => {
   syncSuite(d1Harness);
+  hostileUpstreamSuite(d1Harness);
   syncPropertySuite(d1Harness, 20);
 });

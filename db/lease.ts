@@ -1,0 +1,110 @@
+// The single-row sync lease: taken with one conditional batch, renewed by a heartbeat and with every page,
+// released when the run ends. A run that lost the lease can write nothing more.
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import {
+  type RunTrigger,
+  type SyncMode,
+  type SyncRun,
+  syncDeleteCandidates,
+  syncLock,
+  syncRuns,
+  syncSeen,
+} from "./schema";
+import { getRun } from "./sync-runs";
+
+export type RunStart = {
+  now: string;
+  leaseExpiresAt: string;
+  trigger: RunTrigger;
+  mode: SyncMode;
+  since?: string | null;
+  /** A retry that continues an unfinished listing: the listing it continues and where. */
+  resume?: {
+    retryOf: number;
+    listingId: number;
+    cursor: string;
+    highWater: string | null;
+    baseTaskId: number;
+    baseActive: number;
+  } | null;
+  retryOf?: number | null;
+};
+
+export type AcquireResult =
+  | { acquired: true; run: SyncRun }
+  | { acquired: false; running: SyncRun | undefined };
+
+const ABANDONED =
+  "Abandoned: its lease expired without a heartbeat (the process running it stopped or hung); the next run took over.";
+
+/**
+ * Takes the lease and creates the run in one batch (one transaction). The insert is conditional on the lease
+ * being free or expired, the lock update has the same condition, any other run still marked `running` (its
+ * holder died) is marked `abandoned`, and markers of listings other than the holder's are dropped — so two
+ * callers can never both hold the lease, and an abandoned listing leaves nothing behind.
+ */
+export async function acquireLease(db: Db, start: RunStart): Promise<AcquireResult> {
+  const free = sql`not exists (select 1 from ${syncLock} where ${syncLock.id} = 1 and ${syncLock.holderRunId} is not null and ${syncLock.leaseExpiresAt} > ${start.now})`;
+  const r = start.resume ?? null;
+  // What existed before the listing began: larger ids are the listing's own creations, never absent.
+  const baseTaskId = r ? sql`${r.baseTaskId}` : sql`(select coalesce(max(id), 0) from tasks)`;
+  const baseActive = r ? sql`${r.baseActive}` : sql`(select count(*) from tasks where deleted_at is null)`;
+  const holderListing = sql`(select coalesce(listing_id, id) from ${syncRuns} where id = (select holder_run_id from ${syncLock} where id = 1))`;
+  const [inserted] = await db.batch([
+    db.all<{ id: number }>(sql`insert into ${syncRuns}
+        (status, "trigger", mode, retry_of, started_at, heartbeat_at, cursor, since, high_water, listing_id, base_task_id, base_active)
+      select 'running', ${start.trigger}, ${start.mode}, ${r?.retryOf ?? start.retryOf ?? null}, ${start.now}, ${start.now},
+        ${r?.cursor ?? null}, ${start.since ?? null}, ${r?.highWater ?? null}, ${r?.listingId ?? null}, ${baseTaskId}, ${baseActive}
+      where ${free} returning id`),
+    db.run(sql`update ${syncLock} set holder_run_id = (select max(id) from ${syncRuns}), lease_expires_at = ${start.leaseExpiresAt}
+      where id = 1 and (holder_run_id is null or lease_expires_at <= ${start.now})`),
+    db.run(sql`update ${syncRuns} set status = 'abandoned', finished_at = ${start.now}, message = ${ABANDONED}
+      where status = 'running' and id <> coalesce((select holder_run_id from ${syncLock} where id = 1), -1)`),
+    db.run(sql`delete from ${syncSeen} where run_id is not ${holderListing}`),
+    db.run(sql`delete from ${syncDeleteCandidates} where run_id is not ${holderListing}`),
+  ]);
+  const ours = inserted[0]?.id;
+  if (ours !== undefined) return { acquired: true, run: (await getRun(db, ours))! };
+  const holder = await currentHolder(db);
+  return { acquired: false, running: holder?.status === "running" ? holder : undefined };
+}
+
+async function currentHolder(db: Db): Promise<SyncRun | undefined> {
+  const [lock] = await db.select().from(syncLock).where(eq(syncLock.id, 1));
+  if (!lock?.holderRunId) return undefined;
+  return getRun(db, lock.holderRunId);
+}
+
+/** The statement that renews the lease; it fails its whole batch (CHECK) when `runId` no longer holds it. */
+export function renewLeaseStatement(db: Db, runId: number, leaseExpiresAt: string) {
+  return db.run(sql`update ${syncLock} set lease_expires_at = ${leaseExpiresAt},
+    holder_run_id = case when holder_run_id = ${runId} then holder_run_id else -1 end where id = 1`);
+}
+
+/** True for the error a batch fails with when its run no longer holds the lease (see renewLeaseStatement). */
+export function isLeaseLost(err: unknown): boolean {
+  const messages = [];
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause)
+    messages.push(String((e as Error).message ?? e));
+  return messages.some((m) => m.includes("sync_lock_holder_check"));
+}
+
+/** The heartbeat: extends the lease and stamps the run; throws (isLeaseLost) when the run no longer holds it. */
+export async function renewLease(db: Db, runId: number, now: string, leaseExpiresAt: string) {
+  await db.batch([
+    renewLeaseStatement(db, runId, leaseExpiresAt),
+    db.update(syncRuns).set({ heartbeatAt: now }).where(eq(syncRuns.id, runId)),
+  ]);
+}
+
+/** Marks runs whose lease expired as abandoned, and frees the lease, so no run stays `running` past it. */
+export async function reapExpired(db: Db, now: string) {
+  await db.batch([
+    db.run(sql`update ${syncRuns} set status = 'abandoned', finished_at = ${now},
+      message = 'Abandoned: its lease expired without a heartbeat (the process running it stopped or hung).'
+      where status = 'running' and id in (select holder_run_id from ${syncLock} where id = 1 and lease_expires_at <= ${now})`),
+    db.run(sql`update ${syncLock} set holder_run_id = null, lease_expires_at = null
+      where id = 1 and lease_expires_at <= ${now}`),
+  ]);
+}

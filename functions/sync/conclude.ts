@@ -1,0 +1,94 @@
+// Ends a run in a truthful state: success/partial after a complete listing (with its deletions), or
+// failed/partial/deferred at its checkpoint when the listing was cut short — and always frees the lease.
+import { clearListingStatements } from "../../db/absence";
+import { finishRun, getRun, lastWatermark, type NewError, type PageCounts } from "../../db/sync-runs";
+import { UpstreamDeferred, UpstreamError } from "../upstreams/adapter";
+import { iso, type RunContext } from "./context";
+import { CursorFault } from "./cursor-guard";
+import { decideDeletions } from "./deletions";
+
+export function summary(run: PageCounts & { pages: number; ignored?: number }) {
+  const ignored = run.ignored ? `, ${run.ignored} ignored` : "";
+  return `${run.fetched} records in ${run.pages} page${run.pages === 1 ? "" : "s"}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted, ${run.skipped} skipped, ${run.invalid} invalid${ignored}.`;
+}
+
+function errorsBefore(ctx: RunContext, now: Date): string {
+  return iso(new Date(now.getTime() - ctx.deps.settings.errorRetentionDays * 86_400_000));
+}
+
+/** The listing reached its last page: apply what it deleted (if the guard allows) and say what happened. */
+export async function concludeListing(ctx: RunContext): Promise<void> {
+  const { db, clock } = ctx.deps;
+  const totals = (await getRun(db, ctx.run.id))!;
+  const decision = await decideDeletions(ctx, totals.fetched);
+  const partial = totals.invalid > 0 || decision.errors.length > 0;
+  const expected = { ...totals, deleted: totals.deleted + decision.count };
+  const headline = partial ? "Finished with problems:" : "Synced";
+  // An incremental listing that brought nothing keeps the previous watermark: the next asks the same question
+  // (a conditional request then costs nothing upstream).
+  const broughtNothing = ctx.run.mode === "incremental" && totals.fetched === 0 && ctx.tombstones === 0;
+  const now = clock();
+  await finishRun(db, {
+    runId: ctx.run.id,
+    now: iso(now),
+    status: partial ? "partial" : "success",
+    message: [`${headline} ${summary(expected)}`, ...ctx.notes, ...decision.notes].join(" "),
+    attempts: ctx.pendingAttempts,
+    errors: [...ctx.retried.splice(0), ...decision.errors],
+    deletions: decision.statements,
+    cleanup: clearListingStatements(db, ctx.scope.listingId),
+    highWater: broughtNothing ? await lastWatermark(db, ctx.run.id) : undefined,
+    errorsBefore: errorsBefore(ctx, now),
+  });
+}
+
+/** The listing stopped early: the run ends at its checkpoint, which a retry resumes. */
+export async function concludeInterrupted(ctx: RunContext, err: unknown): Promise<void> {
+  const { db, clock, logger } = ctx.deps;
+  if (err instanceof UpstreamError) {
+    ctx.pendingAttempts += err.attempts;
+    for (const f of err.retried) ctx.retried.push({ ...f, retryable: true });
+  }
+  const totals = (await getRun(db, ctx.run.id))!;
+  const n = ctx.committedPages;
+  const progress =
+    n > 0
+      ? ` after ${n} committed page${n === 1 ? "" : "s"} (${summary(totals)})`
+      : " before any page was committed";
+  const cutShort = n > 0 ? "partial" : "failed";
+  const now = clock();
+  let status: "partial" | "failed" | "deferred" = cutShort;
+  let message: string;
+  let error: NewError;
+  let nextAllowedAt: string | undefined;
+  if (err instanceof UpstreamDeferred) {
+    status = "deferred";
+    nextAllowedAt = err.nextAllowedAt;
+    message = `Deferred: upstream is rate limiting until ${err.nextAllowedAt}${progress}. Retry resumes at the checkpoint.`;
+    error = { ...err.failure, retryable: true };
+  } else if (err instanceof UpstreamError) {
+    message = `Upstream request failed${progress}: ${err.failure.message}`;
+    error = { ...err.failure, retryable: err.failure.retryable };
+  } else if (err instanceof CursorFault) {
+    message = `Stopped${progress}: ${err.message}`;
+    error = { at: iso(now), kind: "cursor", message: err.message, retryable: false };
+  } else {
+    const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    logger.error("sync crashed", { run_id: ctx.run.id, error: text });
+    message = `Internal error${progress}: ${text}`;
+    error = { at: iso(now), kind: "internal", message: text, retryable: true };
+  }
+  await finishRun(db, {
+    runId: ctx.run.id,
+    now: iso(now),
+    status,
+    message: [message, ...ctx.notes].join(" "),
+    nextAllowedAt,
+    attempts: ctx.pendingAttempts,
+    errors: [...ctx.retried.splice(0), error],
+    deletions: [],
+    // Kept for a retry that resumes this listing; the next run that starts another listing drops them.
+    cleanup: [],
+    errorsBefore: errorsBefore(ctx, now),
+  });
+}

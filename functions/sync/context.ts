@@ -1,0 +1,60 @@
+// What a run carries while it lists: its deps, its row, its listing scope, and what is not yet committed.
+import type { ListingScope } from "../../db/absence";
+import type { Db } from "../../db/client";
+import type { SyncRun } from "../../db/schema";
+import type { NewError } from "../../db/sync-runs";
+import type { Logger } from "../logger";
+import type { UpstreamAdapter } from "../upstreams/adapter";
+import type { SeenVersions } from "./plan-page";
+
+export type SyncSettings = {
+  leaseSeconds: number;
+  /** How often the heartbeat renews the lease (a fraction of the lease). */
+  heartbeatMs: number;
+  pageSize: number;
+  maxDeleteShare: number;
+  /** Bound parameters per statement: 100 on D1. */
+  maxParams: number;
+  /** A listing longer than this is stopped (a cursor that never ends). */
+  maxPages: number;
+  /** Deletions a `confirm` upstream checks per run (each costs a request). */
+  maxConfirmations: number;
+  /** Incremental listings re-read this much before the watermark. */
+  watermarkOverlapMs: number;
+  errorRetentionDays: number;
+};
+
+export type SyncDeps = {
+  db: Db;
+  upstream: UpstreamAdapter;
+  clock: () => Date;
+  logger: Logger;
+  settings: SyncSettings;
+  /** Test seam: runs after each committed page (a throw here is a crash between two pages). */
+  afterPage?: (runId: number, page: number) => void | Promise<void>;
+};
+
+export type RunContext = {
+  deps: SyncDeps;
+  run: SyncRun;
+  scope: ListingScope;
+  /** Aborted when the run loses its lease: in-flight requests and waits stop at once. */
+  signal: AbortSignal;
+  notes: string[];
+  /** The listing's watermark (set by its first page, or carried by a resumed listing). */
+  highWater: string | null;
+  /** Requests and retried failures not yet written with a page. */
+  pendingAttempts: number;
+  retried: NewError[];
+  committedPages: number;
+  /** Tombstones this process saw in the listing (a later live copy of the task wins). */
+  tombstoned: Set<number>;
+  tombstones: number;
+  previous: SeenVersions;
+};
+
+export const iso = (d: Date) => d.toISOString();
+
+export function leaseUntil(ctx: RunContext, from: Date): string {
+  return iso(new Date(from.getTime() + ctx.deps.settings.leaseSeconds * 1000));
+}

@@ -1,0 +1,84 @@
+// Validates upstream records into the adapter's normalised shapes; anything we could not store faithfully is
+// quarantined with a plain reason instead of being silently changed.
+import { z } from "zod";
+import { TASK_STATUSES } from "../../db/schema";
+import type { InvalidRecord, LiveRecord, Tombstone } from "./adapter";
+
+export const MAX_TITLE_LENGTH = 500;
+export const MAX_ID_LENGTH = 200;
+/** A record's JSON larger than this is quarantined unread (titles are at most 500 characters). */
+export const MAX_RECORD_BYTES = 16 * 1024;
+const RAW_EXCERPT = 2000;
+
+/**
+ * True when SQLite text holds `s` exactly: no NUL (C strings end there) and no lone UTF-16 surrogate (it cannot
+ * be encoded as UTF-8 and comes back as U+FFFD). Either would make the stored value differ from upstream's, so
+ * the task would look changed on every run, or two ids would merge into one row.
+ */
+export function isFaithfulText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0) return false;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+  }
+  return true;
+}
+
+const faithful = (what: string) =>
+  z
+    .string()
+    .refine(
+      isFaithfulText,
+      `${what} holds a NUL byte or a lone surrogate, which SQLite cannot store as sent`,
+    );
+
+export const isoTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
+// Ids are kept exactly as sent: " padded " and "padded" are two tasks.
+export const externalId = z.string().min(1).max(MAX_ID_LENGTH).pipe(faithful("id"));
+export const title = z.string().trim().min(1).max(MAX_TITLE_LENGTH).pipe(faithful("title"));
+
+export const liveRecordSchema = z.object({
+  id: externalId,
+  title,
+  status: z.enum(TASK_STATUSES),
+  updated_at: isoTime,
+  deleted: z.literal(false).optional(),
+});
+export const tombstoneSchema = z.object({ id: externalId, updated_at: isoTime, deleted: z.literal(true) });
+
+function rawText(raw: unknown): string {
+  try {
+    return JSON.stringify(raw) ?? String(raw);
+  } catch {
+    return String(raw);
+  }
+}
+
+/** An invalid record: its id when it has a usable one, an excerpt of its payload, and why. */
+export function invalidRecord(raw: unknown, reason: string, text = rawText(raw)): InvalidRecord {
+  const id = (raw as { id?: unknown })?.id;
+  return {
+    externalId: typeof id === "string" && id.length <= MAX_ID_LENGTH && isFaithfulText(id) ? id : null,
+    raw: text.length > RAW_EXCERPT ? `${text.slice(0, RAW_EXCERPT)}…` : text,
+    reason,
+  };
+}
+
+export function issuesText(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; ");
+}
+
+/** One record of the HTTP contract: live, tombstone, or invalid (with the reason). */
+export function classifyRecord(raw: unknown): LiveRecord | Tombstone | InvalidRecord {
+  const text = rawText(raw);
+  if (text.length > MAX_RECORD_BYTES)
+    return invalidRecord(raw, `record larger than ${MAX_RECORD_BYTES} bytes`, text);
+  const deleted = (raw as { deleted?: unknown })?.deleted === true;
+  const parsed = (deleted ? tombstoneSchema : liveRecordSchema).safeParse(raw);
+  if (parsed.success) return parsed.data;
+  return invalidRecord(raw, issuesText(parsed.error), text);
+}
