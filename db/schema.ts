@@ -33,19 +33,20 @@ export const tasks = sqliteTable(
   (t) => [
     check("tasks_status_check", sql`${t.status} in ('todo', 'in_progress', 'done')`),
     check("tasks_deleted_by_check", sql`${t.deletedBy} is null or ${t.deletedBy} in ('user', 'upstream')`),
-    // Serve the list's default sort (and its keyset cursor) per visibility, with and without a status filter.
-    index("tasks_live_updated_idx").on(t.deletedAt, t.updatedAt, t.id),
-    index("tasks_status_updated_idx").on(t.status, t.deletedAt, t.updatedAt, t.id),
-    index("tasks_title_idx").on(t.title, t.id),
-    index("tasks_last_run_idx").on(t.lastRunId),
-    // Keyset pages for every other sort and visibility (db/tasks.ts walks these in order; see its plans test).
-    index("tasks_updated_idx").on(t.updatedAt, t.id),
-    index("tasks_live_title_idx").on(t.deletedAt, t.title, t.id),
-    index("tasks_status_title_idx").on(t.status, t.deletedAt, t.title, t.id),
-    index("tasks_live_external_idx").on(t.deletedAt, t.externalId),
-    // The "deleted" view: partial indexes hold only deleted rows, so they stay small and sorted.
-    index("tasks_deleted_updated_idx").on(t.updatedAt, t.id).where(sql`deleted_at is not null`),
-    index("tasks_deleted_title_idx").on(t.title, t.id).where(sql`deleted_at is not null`),
+    // Each index below is named by the list plan that walks it (db/task-list.ts picks one with INDEXED BY, and
+    // test/node/task-plans.test.ts pins every plan). Every index costs each sync write, the title one most: a
+    // title lands anywhere in its b-tree, so a 500-row page dirties ~500 leaf pages. The two led by updated_at
+    // only ever grow at their end (a sync stamps each page with the time it writes it), so they carry the
+    // columns the list filters on: a count or a filtered walk reads the index alone, the table only for the page.
+    // Sorts by updated_at (the default), the updated_after/updated_before ranges, and most counts.
+    index("tasks_updated_idx").on(t.updatedAt, t.id, t.deletedAt, t.status, t.title),
+    // A single status filter, newest first: seeks to the status instead of skipping two rows in three.
+    index("tasks_status_updated_idx").on(t.status, t.updatedAt, t.id, t.deletedAt, t.title),
+    // Sorts by title (the unique index on external_id serves the external_id sorts).
+    index("tasks_title_idx").on(t.title),
+    // The "deleted" view: partial indexes hold only deleted rows, so a sync of live rows never touches them.
+    index("tasks_deleted_updated_idx").on(t.updatedAt).where(sql`deleted_at is not null`),
+    index("tasks_deleted_title_idx").on(t.title).where(sql`deleted_at is not null`),
     index("tasks_deleted_external_idx").on(t.externalId).where(sql`deleted_at is not null`),
   ],
 );
@@ -159,14 +160,3 @@ export const syncLock = sqliteTable(
 export type Task = typeof tasks.$inferSelect;
 export type SyncRun = typeof syncRuns.$inferSelect;
 export type SyncError = typeof syncErrors.$inferSelect;
-
-// One row whose version moves on every write to `tasks` (triggers in migration 0004), so a cached task page is
-// known fresh with one primary-key read, whoever wrote: the sync, a user, or SQL by hand.
-export const tasksVersion = sqliteTable(
-  "tasks_version",
-  {
-    id: integer("id").primaryKey(),
-    version: integer("version").notNull(),
-  },
-  (t) => [check("tasks_version_single_row", sql`${t.id} = 1`)],
-);

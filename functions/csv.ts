@@ -1,14 +1,8 @@
 // The task CSV export: RFC 4180 rows streamed one keyset page at a time, spreadsheet formulas neutralised.
 import { stringify } from "csv-stringify/sync";
 import type { Db } from "../db/client";
-import {
-  listTasks,
-  sortKeyOf,
-  type TaskFilter,
-  type TaskKey,
-  type TaskRow,
-  type TaskSort,
-} from "../db/tasks";
+import { countTasks, listTasks, sortKeyOf } from "../db/task-list";
+import type { TaskFilter, TaskKey, TaskRow, TaskSort } from "../db/tasks";
 import type { Logger } from "./logger";
 
 export const CSV_COLUMNS = [
@@ -69,13 +63,15 @@ export async function exportStream(
   logger: Logger,
 ): Promise<ReadableStream<Uint8Array>> {
   const encoder = new TextEncoder();
-  let pending: TaskRow[] | undefined = await listTasks(db, filter, sort, EXPORT_PAGE_SIZE);
+  // Counted once: it picks how every page of a search is read (see listTasks).
+  const count = await countTasks(db, filter);
+  let pending: TaskRow[] | undefined = await listTasks(db, filter, sort, EXPORT_PAGE_SIZE, undefined, count);
   let after: TaskKey | undefined;
   let first = true;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const rows = pending ?? (await listTasks(db, filter, sort, EXPORT_PAGE_SIZE, after));
+        const rows = pending ?? (await listTasks(db, filter, sort, EXPORT_PAGE_SIZE, after, count));
         pending = undefined;
         const text = csvChunk(rows, first);
         first = false;

@@ -95,3 +95,11 @@ export function countsSummary(counts: RunCounts): string {
 }
 
 export const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
+
+/** A list count as shown: "1,000+" when the API stopped counting (count_exact false), else the number. */
+export const taskCount = (page: { count: number; count_exact: boolean }) =>
+  `${page.count.toLocaleString()}${page.count_exact ? "" : "+"}`;
+
+/** "1 task", "12 tasks", "1,000+ tasks". */
+export const taskCountPhrase = (page: { count: number; count_exact: boolean }, word: string) =>
+  `${taskCount(page)} ${word}${page.count === 1 && page.count_exact ? "" : "s"}`;

@@ -1,19 +1,16 @@
 // /api/tasks: the filtered, keyset-paginated task list, one task, the user's delete and restore, CSV export.
 import { createRoute, z } from "@hono/zod-openapi";
 import { TASK_STATUSES, type TaskStatus } from "../../db/schema";
+import { COUNT_LIMIT, listTaskPage, sortKeyOf } from "../../db/task-list";
 import {
-  countTasks,
   DELETED_FILTERS,
   getTask,
-  listTasks,
   restoreTask,
   softDeleteTask,
-  sortKeyOf,
   TASK_SORTS,
   type TaskFilter,
   type TaskKey,
   type TaskSort,
-  tasksVersion,
 } from "../../db/tasks";
 import { csvFilename, exportStream } from "../csv";
 import { ApiError } from "../http/errors";
@@ -43,7 +40,15 @@ const TaskPageSchema = z
       .string()
       .nullable()
       .openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
-    count: z.number().int().openapi({ description: "Every task matching the filter, on all pages" }),
+    count: z
+      .number()
+      .int()
+      .openapi({
+        description: `Tasks matching the filter, on all pages, counted up to ${COUNT_LIMIT}; see count_exact`,
+      }),
+    count_exact: z.boolean().openapi({
+      description: `false when more than ${COUNT_LIMIT} tasks match: count is then a lower bound ("${COUNT_LIMIT.toLocaleString("en")}+")`,
+    }),
   })
   .openapi("TaskPage");
 
@@ -231,53 +236,18 @@ const restoreRoute = createRoute({
   },
 });
 
-type TaskPageBody = z.infer<typeof TaskPageSchema>;
-
-/**
- * Recent list pages, keyed by the validated query and the tasks version. Every write to tasks moves the
- * version (a trigger), so a hit is exactly what the queries would answer now, for one primary-key read
- * instead of a filtered count over the table. Per app instance (per isolate on Workers), bounded.
- */
-function pageCache(capacity: number) {
-  const pages = new Map<string, TaskPageBody>();
-  return {
-    get(key: string) {
-      const hit = pages.get(key);
-      if (hit) {
-        pages.delete(key);
-        pages.set(key, hit);
-      }
-      return hit;
-    },
-    set(key: string, body: TaskPageBody) {
-      pages.set(key, body);
-      if (pages.size > capacity) pages.delete(pages.keys().next().value!);
-    },
-  };
-}
-
 export function taskRoutes() {
-  const cache = pageCache(500);
   return (
     createRouter()
       .openapi(listRoute, async (c) => {
         const q = c.req.valid("query");
         const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
         const filter = toFilter(q);
-        const db = c.get("db");
-        const key = `${await tasksVersion(db)}|${JSON.stringify([filter, q.sort, q.limit, after])}`;
-        // `Cache-Control: no-cache` asks for the queries to run (benchmarks, debugging); the answer is the same.
-        const cached = c.req.header("cache-control")?.includes("no-cache") ? undefined : cache.get(key);
-        if (cached) return c.json(cached, 200);
-        const [rows, count] = await Promise.all([
-          listTasks(db, filter, q.sort, q.limit + 1, after),
-          countTasks(db, filter),
-        ]);
+        const { rows, count } = await listTaskPage(c.get("db"), filter, q.sort, q.limit + 1, after);
         const results = rows.slice(0, q.limit);
         const last = results[results.length - 1];
         const next = rows.length > q.limit && last ? encodeCursor(q.sort, sortKeyOf(last, q.sort)) : null;
-        const body = { results, next_cursor: next, count };
-        cache.set(key, body);
+        const body = { results, next_cursor: next, count: count.count, count_exact: count.exact };
         return c.json(body, 200);
       })
       // Registered before /{id}, so "export.csv" is never read as an id.

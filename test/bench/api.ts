@@ -1,6 +1,7 @@
-// API benchmark: the Node server over a 100,000-task libSQL file, loaded by autocannon from another process.
+// API benchmark: the Node server over a 100,000-task libSQL file, loaded by autocannon from another process,
+// then flooded with distinct list queries to see what memory they leave behind.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sql } from "drizzle-orm";
@@ -13,6 +14,9 @@ const DURATION_S = 5;
 const CONNECTIONS = 10;
 const LIST_PATH = "/api/tasks?status=todo&search=7&limit=50";
 const AUTOCANNON = resolve("node_modules/autocannon/autocannon.js");
+const FLOOD_QUERIES = 10_000;
+// As `npm start` runs the service.
+const SERVICE_ENV = { NODE_OPTIONS: "--max-old-space-size=96" };
 
 /** 100,000 tasks as a sync would leave them: 500 a page sharing one updated_at, a few deleted. */
 async function fill(url: string) {
@@ -81,13 +85,49 @@ function cannon(url: string, seconds: number, headers: string[] = []): Promise<C
 }
 
 /** Warms the route up for a second, then measures it. */
-async function measure(url: string, headers: string[] = []): Promise<Cannon> {
-  await cannon(url, 1, headers);
-  return cannon(url, DURATION_S, headers);
+async function measure(url: string): Promise<Cannon> {
+  await cannon(url, 1);
+  return cannon(url, DURATION_S);
 }
 
-// Bypasses the list's page cache, so the queries themselves are measured.
-const UNCACHED = ["cache-control: no-cache"];
+/** Resident memory of the largest process in a group (the server, not the npx and tsx launchers), in MiB. */
+export function groupRssMb(pgid: number): number {
+  let largest = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      if (pgrp !== pgid) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      largest = Math.max(largest, Number(rss?.[1] ?? 0) / 1024);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return largest;
+}
+
+/** FLOOD_QUERIES list queries, no two alike (search, status, sort and limit vary), ten at a time. */
+async function flood(base: string) {
+  const statuses = ["todo", "in_progress", "done", "todo,done"];
+  const sorts = ["-updated_at", "title", "-external_id"];
+  let next = 0;
+  const worker = async () => {
+    while (next < FLOOD_QUERIES) {
+      const i = next++;
+      const query = new URLSearchParams({
+        search: `item ${i}`,
+        status: statuses[i % statuses.length]!,
+        sort: sorts[i % sorts.length]!,
+        limit: String(1 + (i % 100)),
+      });
+      const res = await fetch(`${base}/api/tasks?${query}`);
+      if (!res.ok) throw new Error(`flood query ${query} answered ${res.status}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+}
 
 /** The next_cursor after `rows` rows of the default list, walked through the API as a client would. */
 async function cursorAfter(base: string, rows: number): Promise<string> {
@@ -107,27 +147,27 @@ export async function benchApi(): Promise<Record<string, number>> {
   let server: TestServer | undefined;
   try {
     await fill(databaseUrl);
-    server = await startServer({ DATABASE_URL: databaseUrl });
+    server = await startServer({ DATABASE_URL: databaseUrl, ...SERVICE_ENV });
     const base = server.url;
 
-    const list = await measure(`${base}${LIST_PATH}`);
     const hello = await measure(`${base}/api/health`);
-    const uncached = await measure(`${base}${LIST_PATH}`, UNCACHED);
-    const first = await measure(`${base}/api/tasks?limit=50`, UNCACHED);
-    const deep = await measure(
-      `${base}/api/tasks?limit=50&cursor=${await cursorAfter(base, DEEP_ROWS)}`,
-      UNCACHED,
-    );
+    const list = await measure(`${base}${LIST_PATH}`);
+    const first = await measure(`${base}/api/tasks?limit=50`);
+    const deep = await measure(`${base}/api/tasks?limit=50&cursor=${await cursorAfter(base, DEEP_ROWS)}`);
+    const rssBefore = groupRssMb(server.pgid);
+    await flood(base);
+    const rssAfter = groupRssMb(server.pgid);
 
     const round = (n: number) => Math.round(n * 100) / 100;
     return {
-      "api.list_rps": round(list.requests.average),
-      "api.list_p99_ms": round(list.latency.p99),
       "api.hello_rps": round(hello.requests.average),
-      "api.ratio": round(list.requests.average / hello.requests.average),
-      "api.list_uncached_rps": round(uncached.requests.average),
+      "api.list_uncached_rps": round(list.requests.average),
+      "api.uncached_ratio": round(list.requests.average / hello.requests.average),
+      "api.list_p99_ms": round(list.latency.p99),
       "api.first_page_p50_ms": round(first.latency.p50),
       "api.deep_page_p50_ms": round(deep.latency.p50),
+      "api.rss_before_flood_mb": round(rssBefore),
+      "api.flood_rss_mb": round(rssAfter),
     };
   } finally {
     await server?.stop();

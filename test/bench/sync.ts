@@ -1,28 +1,28 @@
-// Sync benchmark: a 100,000-task full sync over real HTTP into a libSQL file, against a bare upsert floor,
-// plus the no-op and 1% incremental syncs, peak memory, and a 10,000-task sync on D1 under wrangler dev.
+// Sync benchmark: 100,000- and 10,000-task full syncs over real HTTP into a libSQL file, each against the bare
+// upsert floor of the same rows, plus the no-op and 1% incremental syncs, peak memory, and 10,000 tasks on D1.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
 import { createLibsqlDb } from "../../db/libsql";
-import { upsertStatements } from "../../db/task-sync";
 import { createApp } from "../../functions/app";
 import { parseConfig } from "../../functions/config";
 import { createLogger } from "../../functions/logger";
 import { resolveDeps } from "../../functions/router";
-import { Simulator } from "../../functions/simulator/dataset";
-import { contentHash } from "../../functions/sync/plan-page";
 import { upstreamFromConfig } from "../../functions/upstreams";
 import { startServer } from "../e2e/server";
+import { floorSeconds, upstreamRows } from "./floor";
 
 const TASKS = 100_000;
+const SMALL = 10_000;
 const PAGE = 500;
 
 /** The simulator over real HTTP in its own process group, so stopping it also stops what npx started. */
-function startUpstream(port: number): Promise<ChildProcess> {
+function startUpstream(port: number, total: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npx", ["tsx", "test/bench/upstream-server.ts", String(port), String(TASKS)], {
+    const child = spawn("npx", ["tsx", "test/bench/upstream-server.ts", String(port), String(total)], {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -63,35 +63,6 @@ async function post(app: ReturnType<typeof createApp>, body: unknown) {
   return json;
 }
 
-/** The floor: the same 100,000 rows as bare multi-row upserts, page by page, into a fresh database. */
-async function floor(dir: string): Promise<number> {
-  const { db, close } = await createLibsqlDb(`file:${join(dir, "floor.db")}`);
-  const sim = new Simulator({ total: TASKS, failure_rate: 0, seed: 7 });
-  const now = new Date().toISOString();
-  const [, seconds] = await timed(async () => {
-    let cursor: string | undefined;
-    do {
-      const page = sim.listPage({ limit: PAGE, cursor });
-      const rows = page.data.map((r) => ({
-        externalId: r.id,
-        title: r.title as string,
-        status: r.status as "todo",
-        remoteUpdatedAt: r.updated_at as string,
-        contentHash: contentHash(r.title as string, r.status as string),
-        createdAt: now,
-        updatedAt: now,
-        lastRunId: 1,
-        seenUserDeletion: null,
-      }));
-      const [first, ...rest] = upsertStatements(db, rows);
-      await db.batch([first!, ...rest]);
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
-  });
-  close();
-  return seconds;
-}
-
 async function d1TenThousand(): Promise<number> {
   const server = await startServer({ SIM_TOTAL: "10000" }, "workers");
   try {
@@ -107,76 +78,113 @@ async function d1TenThousand(): Promise<number> {
   }
 }
 
+function appOver(db: Db, port: number) {
+  const config = parseConfig({
+    UPSTREAM_URL: `http://127.0.0.1:${port}/`,
+    SYNC_PAGE_SIZE: String(PAGE),
+    LOG_LEVEL: "warn",
+  });
+  return createApp(
+    resolveDeps({
+      config,
+      dbKind: "libsql",
+      db: () => db,
+      logger: createLogger("warn"),
+      upstream: upstreamFromConfig(config, undefined),
+    }),
+  );
+}
+
+/** Counts every task row a sync writes, with triggers (not temp ones: libSQL opens a fresh connection after each batch). */
+async function countingWrites<T>(db: Db, fn: () => Promise<T>): Promise<[T, number]> {
+  await db.run(sql`create table bench_writes (n integer)`);
+  await db.run(sql`insert into bench_writes values (0)`);
+  for (const ev of ["insert", "update", "delete"]) {
+    await db.run(
+      sql.raw(`create trigger bench_${ev} after ${ev} on tasks begin update bench_writes set n = n + 1; end`),
+    );
+  }
+  const value = await fn();
+  const [written] = await db.all<{ n: number }>(sql`select n from bench_writes`);
+  for (const ev of ["insert", "update", "delete"]) await db.run(sql.raw(`drop trigger bench_${ev}`));
+  await db.run(sql`drop table bench_writes`);
+  return [value, written!.n];
+}
+
+const freshPort = () => 8700 + Math.floor(Math.random() * 80);
+
+/** A full sync of `total` tasks from an upstream over HTTP into a fresh libSQL file, with peak RSS. */
+async function fullSync(dir: string, total: number) {
+  const port = freshPort();
+  const upstream = await startUpstream(port, total);
+  const { db, close } = await createLibsqlDb(`file:${join(dir, `sync-${total}.db`)}`);
+  const done = () => {
+    close();
+    stop(upstream);
+  };
+  const app = appOver(db, port);
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  try {
+    const [full, fullS] = await timed(() => post(app, { mode: "full" }));
+    if (full.counts.created !== total)
+      throw new Error(`expected ${total} created, got ${full.counts.created}`);
+    return { port, db, app, fullS, peakMb: peak / 2 ** 20, done };
+  } catch (err) {
+    done();
+    throw err;
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 export async function benchSync(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "tasksync-bench-"));
-  const port = 8700 + Math.floor(Math.random() * 80);
-  const upstream = await startUpstream(port);
   try {
-    const { db, close } = await createLibsqlDb(`file:${join(dir, "sync.db")}`);
-    const config = parseConfig({
-      UPSTREAM_URL: `http://127.0.0.1:${port}/`,
-      SYNC_PAGE_SIZE: String(PAGE),
-      LOG_LEVEL: "warn",
-    });
-    const app = createApp(
-      resolveDeps({
-        config,
-        dbKind: "libsql",
-        db: () => db,
-        logger: createLogger("warn"),
-        upstream: upstreamFromConfig(config, undefined),
-      }),
-    );
-
-    let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 20);
-    const [full, fullS] = await timed(() => post(app, { mode: "full" }));
-    clearInterval(sampler);
-    if (full.counts.created !== TASKS)
-      throw new Error(`expected ${TASKS} created, got ${full.counts.created}`);
-
-    // Count every task row the no-op sync writes, with triggers (not temp ones: libSQL opens a fresh connection after each batch).
-    await db.run(sql`create table bench_writes (n integer)`);
-    await db.run(sql`insert into bench_writes values (0)`);
-    for (const ev of ["insert", "update", "delete"]) {
-      await db.run(
-        sql.raw(
-          `create trigger bench_${ev} after ${ev} on tasks begin update bench_writes set n = n + 1; end`,
-        ),
+    const large = await fullSync(dir, TASKS);
+    let noopS: number;
+    let written: number;
+    let incS: number;
+    try {
+      [[, noopS], written] = await countingWrites(large.db, () =>
+        timed(() => post(large.app, { mode: "full" })),
       );
+      const advanced = await fetch(`http://127.0.0.1:${large.port}/advance`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ updates: TASKS / 100 }),
+      });
+      if (!advanced.ok) throw new Error(`advance failed: ${await advanced.text()}`);
+      const [inc, seconds] = await timed(() => post(large.app, { mode: "incremental" }));
+      if (inc.counts.updated !== TASKS / 100) throw new Error(`incremental updated ${inc.counts.updated}`);
+      incS = seconds;
+    } finally {
+      large.done();
     }
-    const [, noopS] = await timed(() => post(app, { mode: "full" }));
-    const [written] = await db.all<{ n: number }>(sql`select n from bench_writes`);
-    for (const ev of ["insert", "update", "delete"]) await db.run(sql.raw(`drop trigger bench_${ev}`));
+    const floorS = await floorSeconds(upstreamRows(TASKS, PAGE));
 
-    const advanced = await fetch(`http://127.0.0.1:${port}/advance`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ updates: TASKS / 100 }),
-    });
-    if (!advanced.ok) throw new Error(`advance failed: ${await advanced.text()}`);
-    const [inc, incS] = await timed(() => post(app, { mode: "incremental" }));
-    if (inc.counts.updated !== TASKS / 100) throw new Error(`incremental updated ${inc.counts.updated}`);
-    close();
-
-    const floorS = await floor(dir);
+    const small = await fullSync(dir, SMALL);
+    small.done();
+    const floor10kS = await floorSeconds(upstreamRows(SMALL, PAGE));
     const d1S = await d1TenThousand();
     return {
       "sync.tasks": TASKS,
-      "sync.full_s": fullS,
+      "sync.full_s": large.fullS,
       "sync.floor_s": floorS,
-      "sync.ratio": fullS / floorS,
+      "sync.ratio": large.fullS / floorS,
       "sync.noop_s": noopS,
-      "sync.noop_rows_written": written!.n,
+      "sync.noop_rows_written": written,
       "sync.incremental_1pct_s": incS,
-      "sync.incremental_ratio": incS / fullS,
-      "sync.peak_rss_mb": peak / 2 ** 20,
+      "sync.incremental_ratio": incS / large.fullS,
+      "sync.peak_rss_mb": large.peakMb,
+      "sync.full_10k_s": small.fullS,
+      "sync.floor_10k_s": floor10kS,
+      "sync.ratio_10k": small.fullS / floor10kS,
       "sync.d1_10k_s": d1S,
     };
   } finally {
-    stop(upstream);
     rmSync(dir, { recursive: true, force: true });
   }
 }

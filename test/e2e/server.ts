@@ -17,6 +17,8 @@ export type TestServer = {
   dir: string;
   /** What the server has printed so far. */
   output: () => string;
+  /** The server's process group (npx and the processes it starts), e.g. to read the server's memory. */
+  pgid: number;
   /** fetch against the server with a JSON body; the Origin header makes mutating calls same-origin. */
   api: (path: string, init?: { method?: string; body?: unknown }) => Promise<Response>;
   stop: () => Promise<void>;
@@ -144,5 +146,5 @@ export async function startServer(
       signal: AbortSignal.timeout(60_000),
     });
 
-  return { url, dbFile, dir, output: () => log, api, stop };
+  return { url, dbFile, dir, output: () => log, pgid: child.pid!, api, stop };
 }

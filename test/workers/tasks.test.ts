@@ -6,7 +6,7 @@ import type { TaskRow } from "../../db/tasks";
 import { CSV_COLUMNS, EXPORT_PAGE_SIZE } from "../../functions/csv";
 import { seedMany, seedTasks } from "../shared/task-seed";
 
-type Page = { results: TaskRow[]; next_cursor: string | null; count: number };
+type Page = { results: TaskRow[]; next_cursor: string | null; count: number; count_exact: boolean };
 
 const db = () => createD1Db(env.DB);
 const call = (path: string, init?: RequestInit) => SELF.fetch(`http://example.com${path}`, init);
@@ -64,6 +64,21 @@ describe("GET /api/tasks on D1", () => {
     const newestFirst = await walk({ sort: "-updated_at" }, 7);
     const expected = [...rows].sort((a, b) => b.updated_at.localeCompare(a.updated_at) || b.id - a.id);
     expect(newestFirst).toEqual(expected.map((r) => r.id));
+  });
+
+  it("searches titles of any length up to the maximum, through the trigram index or a scan", async () => {
+    await seedTasks(db(), [{ title: "Quarterly REPORT" }, { title: "é".repeat(200) }, { title: "ab" }]);
+    // D1 refuses LIKE patterns over 50 bytes; the search must not depend on one.
+    for (const [search, count] of [
+      ["report", 1],
+      ["ab", 1],
+      ["x".repeat(49), 0],
+      ["é".repeat(200), 1],
+      ["📦".repeat(100), 0],
+    ] as const) {
+      const page = await list({ search });
+      expect([page.count, page.count_exact], search.slice(0, 8)).toEqual([count, true]);
+    }
   });
 
   it("answers 400 JSON for an unknown filter value", async () => {

@@ -1,7 +1,7 @@
 // The task list: sortable headers, delete/restore per row, cursor pagination and the total count.
 import type { Ref } from "preact";
 import type { Task, TaskSort } from "../api";
-import { formatTime, plural } from "../format";
+import { formatTime, taskCount, taskCountPhrase } from "../format";
 import type { TaskList } from "../use-tasks";
 import { LoadError } from "./load-error";
 import { TaskBadge } from "./status-badge";
@@ -61,7 +61,7 @@ export function TaskTable({ list, pending, onDelete, onRestore, searchRef }: Pro
         <h2 id="tasks-title">{deletedView ? "Deleted tasks" : "Tasks"}</h2>
         <p class="muted" data-testid="task-count" aria-live="polite">
           {page
-            ? `${plural(page.count, deletedView ? "deleted task" : "task")}${filtered ? " match" : ""}`
+            ? `${taskCountPhrase(page, deletedView ? "deleted task" : "task")}${filtered ? " match" : ""}`
             : ""}
         </p>
       </div>
@@ -170,7 +170,7 @@ export function TaskTable({ list, pending, onDelete, onRestore, searchRef }: Pro
         </button>
         <span data-testid="page-info">
           {page && rows.length > 0
-            ? `Page ${pageNumber} · rows ${first}–${first + rows.length - 1} of ${page.count.toLocaleString()}`
+            ? `Page ${pageNumber} · rows ${first}–${first + rows.length - 1} of ${taskCount(page)}`
             : `Page ${pageNumber}`}
         </span>
         <button type="button" class="button" disabled={!page?.next_cursor || loading} onClick={list.next}>
