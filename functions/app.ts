@@ -4,7 +4,8 @@ import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { ApiError, type ErrorCode } from "./errors";
+import { databaseFault } from "../db/database-faults";
+import { ApiError, databaseFaultError, type ErrorCode } from "./errors";
 import { type AppDeps, createRouter, resolveDeps } from "./router";
 import { DOCS_PATH, docsContentSecurityPolicy, mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -114,6 +115,19 @@ export function createApp(input: AppDeps) {
       const code = HTTP_CODES[err.status] ?? "validation_error";
       const mapped = new ApiError(code, err.message || "Bad request");
       return c.json(mapped.body(), mapped.status);
+    }
+    // Locked, full or read-only database: a 503 the client can retry, never a 500 (see README, Operating it).
+    const fault = databaseFault(err);
+    if (fault) {
+      deps.logger.warn("database fault", {
+        request_id: c.get("requestId"),
+        path: c.req.path,
+        fault,
+        error: String(err),
+      });
+      const { error, retryAfterSeconds } = databaseFaultError(fault);
+      c.header("Retry-After", String(retryAfterSeconds));
+      return c.json(error.body(), error.status);
     }
     deps.logger.error("unhandled error", {
       request_id: c.get("requestId"),

@@ -16,6 +16,8 @@ export type TestServer = {
   /** fetch against the server with a JSON body; the Origin header makes mutating calls same-origin. */
   api: (path: string, init?: { method?: string; body?: unknown }) => Promise<Response>;
   stop: () => Promise<void>;
+  /** Everything the server printed so far (stdout and stderr). */
+  output: () => string;
 };
 
 function freePort(): Promise<number> {
@@ -140,5 +142,5 @@ export async function startServer(
       signal: AbortSignal.timeout(60_000),
     });
 
-  return { url, dbFile, api, stop };
+  return { url, dbFile, api, stop, output: () => log };
 }
