@@ -39,7 +39,7 @@ async function databaseOrExit() {
       // Only the default location is created; a configured one that is missing is usually an unmounted volume.
       createDirectory: config.DATABASE_URL === undefined,
       onReplace: (cause) =>
-        logger.warn("database connection replaced after a lock", {
+        logger.debug("database connection replaced after a lock", {
           error: String((cause as Error)?.message),
         }),
     });
