@@ -28,7 +28,13 @@ function boot(url: string, user: { uid?: number; gid?: number } = {}) {
   return new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", "functions/node.ts"], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: url, PORT: String(20_000 + Math.floor(Math.random() * 20_000)), SYNC_CRON: "off", LOG_LEVEL: "warn" },
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+        SYNC_CRON: "off",
+        LOG_LEVEL: "warn",
+      },
       stdio: ["ignore", "pipe", "pipe"],
       ...user,
     });
