@@ -127,6 +127,8 @@ export class HealingClient implements Client {
   }
 
   async #current(): Promise<Client> {
+    // After close() (shutdown), an operation still in flight must not open a new connection behind it.
+    if (this.closed) throw new Error("The database client is closed");
     this.#client ??= await this.options.open();
     return this.#client;
   }
