@@ -26,11 +26,15 @@ describe("dashboard database banner", () => {
     expect(await fine.page.getByTestId("database-banner").count()).toBe(0);
     await fine.page.context().close();
 
-    const lock = await holdWriteLock(db.file, 6000);
-    const { page, problems } = await openDashboard(browser, server.url, { expectedStatuses: [503] });
-    await waitForText(page.getByTestId("database-banner"), /Changes cannot be saved right now: .*locked/);
-    expect(problems).toEqual([]);
-    await page.context().close();
-    await lock.released;
+    // Held until the banner shows (however slow the page is to load), then ended.
+    const lock = await holdWriteLock(db.file, 60_000);
+    try {
+      const { page, problems } = await openDashboard(browser, server.url, { expectedStatuses: [503] });
+      await waitForText(page.getByTestId("database-banner"), /Changes cannot be saved right now: .*locked/);
+      expect(problems).toEqual([]);
+      await page.context().close();
+    } finally {
+      await lock.stop();
+    }
   });
 });

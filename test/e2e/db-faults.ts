@@ -1,6 +1,6 @@
 // What the database-fault tests share: a service on a file that outlives it, a second process holding the
 // write lock, and reads through a fresh connection.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,12 @@ export function databaseFile() {
   return { dir, file, url: `file:${file}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export type LockHolder = { released: Promise<void>; child: ChildProcess };
+export type LockHolder = {
+  /** Settles when the holder has released the lock and exited. */
+  released: Promise<void>;
+  /** Ends the holder now (the OS releases its lock with its file handles). */
+  stop: () => Promise<void>;
+};
 
 /** Starts a second process that holds the file's write lock for `ms`; resolves once it holds it. */
 export async function holdWriteLock(file: string, ms: number): Promise<LockHolder> {
@@ -24,16 +29,24 @@ export async function holdWriteLock(file: string, ms: number): Promise<LockHolde
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
+  let stopping = false;
   const released = new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`lock holder exited ${code}`))));
+    child.once("exit", (code) =>
+      code === 0 || stopping ? resolve() : reject(new Error(`lock holder exited ${code}`)),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on("data", (chunk: Buffer) => {
       if (chunk.toString().includes("locked")) resolve();
     });
-    released.catch(reject);
+    released.then(() => reject(new Error("lock holder exited before it held the lock")), reject);
   });
-  return { released, child };
+  const stop = async () => {
+    stopping = true;
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await released;
+  };
+  return { released, stop };
 }
 
 /** Rows as a connection opened now sees them: only what was committed. */
