@@ -132,3 +132,16 @@ export async function reapExpired(db: Db, now: string) {
       where id = 1 and lease_expires_at <= ${now}`),
   ]);
 }
+
+/**
+ * Reaps only when a read finds the lease expired, so status polls and run history write nothing: a read that
+ * wrote could meet a lock, and on D1 each poll would cost a write transaction.
+ */
+export async function reapIfExpired(db: Db, now: string): Promise<void> {
+  const [lock] = await db
+    .select({ holder: syncLock.holderRunId, expiresAt: syncLock.leaseExpiresAt })
+    .from(syncLock)
+    .where(eq(syncLock.id, 1));
+  if (lock?.holder == null || lock.expiresAt == null || lock.expiresAt > now) return;
+  await reapExpired(db, now);
+}

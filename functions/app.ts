@@ -1,8 +1,9 @@
 // createApp(deps): the one Hono app both runtimes serve. Entries build deps; everything else starts here.
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
+import { databaseFault } from "../db/database-faults";
 import { bodyLimit } from "./http/body-limit";
-import { ApiError, clientError, sendError } from "./http/errors";
+import { ApiError, clientError, databaseFaultError, sendError } from "./http/errors";
 import { hostGuard, LOCAL_HOSTS } from "./http/host-guard";
 import { requestGuard } from "./http/request-guard";
 import { securityHeaders } from "./http/security-headers";
@@ -82,6 +83,19 @@ export function createApp(input: AppDeps) {
   app.onError((err, c) => {
     const known = clientError(err);
     if (known) return sendError(c, known);
+    // Locked, full or read-only database: a 503 the client can retry, never a 500 (see README, Operating it).
+    const fault = databaseFault(err);
+    if (fault) {
+      deps.logger.warn("database fault", {
+        request_id: c.get("requestId"),
+        path: c.req.path,
+        fault,
+        error: String(err),
+      });
+      const { error, retryAfterSeconds } = databaseFaultError(fault);
+      c.header("Retry-After", String(retryAfterSeconds));
+      return c.json(error.body(), error.status);
+    }
     deps.logger.error("unhandled error", {
       request_id: c.get("requestId"),
       path: c.req.path,

@@ -4,7 +4,7 @@ import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Cron } from "croner";
 import { parse as parseToml } from "smol-toml";
-import { createLibsqlDb } from "../db/libsql";
+import { createLibsqlDb, DatabaseOpenError } from "../db/libsql";
 import { createApp } from "./app";
 import { parseConfig } from "./config";
 import { createLogger } from "./logger";
@@ -30,7 +30,29 @@ const env = configOrExit();
 const config = { ...env, SYNC_CRON: env.SYNC_CRON ?? wrangler.triggers?.crons?.[0] };
 const logger = createLogger(config.LOG_LEVEL);
 const databaseUrl = config.DATABASE_URL ?? "file:.data/tasksync.db";
-const { db, close } = await createLibsqlDb(databaseUrl, config.DATABASE_AUTH_TOKEN);
+
+/** Opens and migrates the database, or stops with one line naming the file and the problem (no stack). */
+async function databaseOrExit() {
+  try {
+    return await createLibsqlDb(databaseUrl, {
+      authToken: config.DATABASE_AUTH_TOKEN,
+      // Only the default location is created; a configured one that is missing is usually an unmounted volume.
+      createDirectory: config.DATABASE_URL === undefined,
+      onReplace: (cause) =>
+        logger.debug("database connection replaced after a lock", {
+          error: String((cause as Error)?.message),
+        }),
+    });
+  } catch (err) {
+    const message =
+      err instanceof DatabaseOpenError
+        ? err.message
+        : `Cannot use the database ${databaseUrl}: ${String((err as Error)?.message ?? err).split("\n")[0]}`;
+    console.error(message);
+    process.exit(1);
+  }
+}
+const { db, close } = await databaseOrExit();
 
 const simulator = config.UPSTREAM_URL ? undefined : simulatorFromConfig(config);
 const deps = resolveDeps({

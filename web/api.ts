@@ -192,7 +192,12 @@ const timeout = (ms: number, signal?: AbortSignal) => ({
   init: { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms) },
 });
 
-export const getHealth = () => send<Health>(() => api.api.health.$get());
+/** GET /api/health. A 503 carries the same body (the database refuses writes), so both are read. */
+export async function getHealth(): Promise<Health> {
+  const res = await attempt(() => api.api.health.$get());
+  if (res.status === 200 || res.status === 503) return (await res.json()) as Health;
+  throw new RequestError(res.status, "http_error", `The server answered HTTP ${res.status}`);
+}
 
 export const getSyncStatus = () => send<SyncStatus>(() => api.api.sync.status.$get());
 

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type DatabaseFaultKind, FAULT_MESSAGES } from "../../db/database-faults";
 
 export type ErrorCode =
   | "validation_error"
@@ -15,7 +16,9 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "upstream_failed"
-  | "internal";
+  | "internal"
+  | "database_busy"
+  | "database_unavailable";
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   validation_error: 400,
@@ -30,6 +33,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   upstream_failed: 502,
   internal: 500,
+  database_busy: 503,
+  database_unavailable: 503,
 };
 
 export type ErrorBody = {
@@ -90,4 +95,24 @@ export function clientError(err: unknown): ApiError | undefined {
 /** Writes an error in the one JSON shape, with its own headers. */
 export function sendError(c: Context, err: ApiError): Response {
   return c.json(err.body(), err.status, err.headers);
+}
+
+/** A database fault (locked, full, read-only…) as the 503 a client can retry, with how long to wait. */
+export function databaseFaultError(kind: DatabaseFaultKind): { error: ApiError; retryAfterSeconds: number } {
+  if (kind === "busy") {
+    return {
+      error: new ApiError(
+        "database_busy",
+        "The database is locked by another connection, so this request could not finish; retry shortly",
+      ),
+      retryAfterSeconds: 2,
+    };
+  }
+  return {
+    error: new ApiError(
+      "database_unavailable",
+      `The database cannot take this request: ${FAULT_MESSAGES[kind]}; see GET /api/health`,
+    ),
+    retryAfterSeconds: 30,
+  };
 }

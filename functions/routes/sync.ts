@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Cron } from "croner";
 import type { Context } from "hono";
-import { reapExpired } from "../../db/lease";
+import { reapIfExpired } from "../../db/lease";
 import { RUN_STATUSES, RUN_TRIGGERS, SYNC_MODES, type SyncRun } from "../../db/schema";
 import {
   consecutiveFailures,
@@ -322,7 +322,7 @@ export function syncRoutes() {
       const db = c.get("db");
       const { clock, config } = c.get("deps");
       const now = clock();
-      await reapExpired(db, now.toISOString());
+      await reapIfExpired(db, now.toISOString());
       const [run, lastSuccess, failures] = await Promise.all([
         latestRun(db),
         lastSuccessAt(db),
@@ -339,7 +339,7 @@ export function syncRoutes() {
     })
     .openapi(runsRoute, async (c) => {
       const db = c.get("db");
-      await reapExpired(db, c.get("deps").clock().toISOString());
+      await reapIfExpired(db, c.get("deps").clock().toISOString());
       const { limit, cursor } = c.req.valid("query");
       const rows = await listRuns(db, limit + 1, cursor ? Number(cursor) : undefined);
       const page = rows.slice(0, limit);
@@ -349,7 +349,7 @@ export function syncRoutes() {
     })
     .openapi(runRoute, async (c) => {
       const db = c.get("db");
-      await reapExpired(db, c.get("deps").clock().toISOString());
+      await reapIfExpired(db, c.get("deps").clock().toISOString());
       const run = await getRun(db, c.req.valid("param").id);
       if (!run) throw new ApiError("not_found", "Sync run not found");
       return c.json(await runView(db, run), 200);

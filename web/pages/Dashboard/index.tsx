@@ -2,8 +2,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
   deleteTask,
-  getHealth,
-  type Health,
   isRun,
   RequestError,
   type Run,
@@ -15,6 +13,7 @@ import {
   type Task,
 } from "../../api";
 import { AppHeader } from "../../components/app-header";
+import { DatabaseBanner } from "../../components/database-banner";
 import { HelpDialog } from "../../components/help-dialog";
 import { LastRunCard } from "../../components/last-run-card";
 import { OfflineBanner } from "../../components/offline-banner";
@@ -25,6 +24,7 @@ import { TaskTable } from "../../components/task-table";
 import { ToastRegion } from "../../components/toast-region";
 import { TokenDialog } from "../../components/token-dialog";
 import { countsSummary, formatDuration, RUN_STATUS_LABEL } from "../../format";
+import { useHealth } from "../../use-health";
 import { useOnline } from "../../use-online";
 import { useRuns } from "../../use-runs";
 import { useShortcuts } from "../../use-shortcuts";
@@ -61,7 +61,7 @@ export function Dashboard() {
   const [tokenOpen, setTokenOpen] = useState(false);
   const tokenAnswer = useRef<((token: string | null) => void) | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
-  const [health, setHealth] = useState<Health | null>(null);
+  const health = useHealth();
 
   const { reload: reloadTasks } = tasks;
   const { reload: reloadRuns } = runs;
@@ -91,9 +91,6 @@ export function Dashboard() {
           setTokenOpen(true);
         }),
     );
-    getHealth()
-      .then(setHealth)
-      .catch(() => setHealth(null));
     return () => setTokenPrompt(null);
   }, []);
 
@@ -218,6 +215,7 @@ export function Dashboard() {
     <ToastContext.Provider value={toasts}>
       <AppHeader theme={theme} onToggleTheme={toggleTheme} onHelp={() => setHelpOpen(true)} />
       <OfflineBanner online={online} />
+      <DatabaseBanner health={health} />
       <main>
         <div class="top-grid">
           <div class="stack">

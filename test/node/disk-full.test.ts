@@ -1,0 +1,77 @@
+// The database file fills up in the middle of a sync (SQLite's max_page_count stands in for a full disk):
+// the run ends `partial` with the cause, no page is half-written, and the next sync recovers once there is room.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Db } from "../../db/client";
+import { createLibsqlDb } from "../../db/libsql";
+import { buildHarness } from "../shared/harness";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function fileDb(): Promise<Db> {
+  const dir = mkdtempSync(join(tmpdir(), "tasksync-full-"));
+  const { db, close } = await createLibsqlDb(`file:${join(dir, "full.db")}`);
+  cleanups.push(() => {
+    close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return db;
+}
+
+// Per connection, and the file client keeps one connection unless a lock makes it replace it (none here).
+async function limitToCurrentSize(db: Db) {
+  const [{ page_count }] = await db.all<{ page_count: number }>(sql`PRAGMA page_count`);
+  await db.run(sql.raw(`PRAGMA max_page_count = ${page_count}`));
+}
+
+type RunBody = {
+  id: number;
+  status: string;
+  pages: number;
+  counts: { created: number };
+  errors: { message: string }[];
+};
+
+describe("a database that fills up mid-sync", () => {
+  it("ends the run partial with SQLITE_FULL, keeps whole pages only, and recovers when space returns", async () => {
+    const db = await fileDb();
+    let filled = false;
+    const h = buildHarness(db, "libsql", {
+      env: { SYNC_PAGE_SIZE: "10" },
+      sim: { total: 200 },
+      afterPage: async (_run, page) => {
+        // Once: the disk fills during the first sync only.
+        if (page === 2 && !filled) {
+          filled = true;
+          await limitToCurrentSize(db);
+        }
+      },
+    });
+
+    const res = await h.app.request("/api/sync", { method: "POST" });
+    expect(res.status).toBe(200);
+    const run = (await res.json()) as RunBody;
+    expect(run.status).toBe("partial");
+    expect(run.errors.map((e) => e.message).join(" ")).toMatch(/SQLITE_FULL|full/);
+
+    // Whole pages only: the rows in the file are exactly the committed pages' rows.
+    const [{ n }] = await db.all<{ n: number }>(sql`select count(*) as n from tasks`);
+    expect(run.pages).toBeGreaterThanOrEqual(2);
+    expect(n).toBe(run.counts.created);
+    expect(n).toBe(run.pages * 10);
+
+    await db.run(sql.raw("PRAGMA max_page_count = 1073741823"));
+    const again = await h.app.request("/api/sync", { method: "POST" });
+    expect(again.status).toBe(200);
+    const recovered = (await again.json()) as RunBody;
+    expect(recovered.status).toBe("success");
+    const [{ total }] = await db.all<{ total: number }>(sql`select count(*) as total from tasks`);
+    expect(total).toBe(200);
+  });
+});
