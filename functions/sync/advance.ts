@@ -142,7 +142,10 @@ export async function advanceRun(
     }
     const waitMs =
       err instanceof UpstreamDeferred ? Date.parse(err.nextAllowedAt) - deps.clock().getTime() : 0;
-    if (err instanceof UpstreamDeferred && waitMs <= (options.maxWaitMs ?? 0)) {
+    // Only a caller that can sleep without holding a process (a Workflow) waits; the in-process driver ends the
+    // run `deferred` and the cron resumes it.
+    const maxWaitMs = options.maxWaitMs ?? 0;
+    if (err instanceof UpstreamDeferred && maxWaitMs > 0 && waitMs <= maxWaitMs) {
       await waitForUpstream(ctx, err);
       return outcome(false, err.nextAllowedAt);
     }
