@@ -54,6 +54,9 @@ export const configSchema = z
     SYNC_MAX_CONFIRMATIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     // Incremental listings re-read this much before the watermark (clock granularity, in-flight writes upstream).
     SYNC_WATERMARK_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+    // Who drives a run started by POST /api/sync on Workers: the Workflow (when bound), or this invocation
+    // (kept alive by waitUntil). Cron ticks always use the Workflow when it is bound.
+    SYNC_RUNNER: z.enum(["workflow", "in-process"]).default("workflow"),
     // POST /api/sync waits this long for the run to end, then answers 202 and lets it go on.
     SYNC_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(20),
     // One slice of a run (a Workflow step on Workers): at most this many pages, statements and seconds.

@@ -33,9 +33,9 @@ function wire(env: Env) {
       // Runs are driven by the Workflow when it is bound; else in this invocation, kept alive by waitUntil.
       launcher: (e, executionCtx) => {
         const binding = (e as Env).SYNC_WORKFLOW;
-        if (binding) return workflowLauncher(binding);
-        return (engine, runId) => {
-          const driven = inProcessLauncher(engine, runId);
+        if (binding && config.SYNC_RUNNER === "workflow") return workflowLauncher(binding);
+        return (engine, run) => {
+          const driven = inProcessLauncher(engine, run);
           executionCtx().waitUntil(driven);
           return driven;
         };

@@ -1,5 +1,7 @@
 // Drives a run's slices in this process (Node, tests, and Workers without a Workflow binding): the same slices a
 // Workflow runs as steps, one after another. A rate limit ends the run `deferred` here; the cron resumes it.
+
+import type { SyncRun } from "../../db/schema";
 import { advanceRun } from "../sync/advance";
 import type { SyncDeps } from "../sync/context";
 
@@ -11,9 +13,12 @@ export async function driveRun(deps: SyncDeps, runId: number): Promise<void> {
 }
 
 /** Starts a run's driver: resolves when the run has ended, or (Workflow) once the driver is durably started. */
-export type RunLauncher = (deps: SyncDeps, runId: number) => Promise<{ ended: boolean }>;
+export type RunLauncher = (
+  deps: SyncDeps,
+  run: Pick<SyncRun, "id" | "startedAt">,
+) => Promise<{ ended: boolean }>;
 
-export const inProcessLauncher: RunLauncher = async (deps, runId) => {
-  await driveRun(deps, runId);
+export const inProcessLauncher: RunLauncher = async (deps, run) => {
+  await driveRun(deps, run.id);
   return { ended: true };
 };

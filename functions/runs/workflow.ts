@@ -43,10 +43,14 @@ export function createSyncRunWorkflow<Env>(depsFor: DepsFor<Env>) {
   };
 }
 
-/** Launches a run as a Workflow instance named after it, so launching it twice runs it once. */
+/**
+ * Launches a run as a Workflow instance named after it (its id and start, so a database recreated under
+ * existing instances never collides), so launching it twice runs it once.
+ */
 export function workflowLauncher(binding: Workflow<RunParams>): RunLauncher {
-  return async (_deps, runId) => {
-    await binding.create({ id: `run-${runId}`, params: { runId } }).catch((err: unknown) => {
+  return async (_deps, run) => {
+    const id = `run-${run.id}-${Date.parse(run.startedAt)}`;
+    await binding.create({ id, params: { runId: run.id } }).catch((err: unknown) => {
       if (!/already exists/i.test(String(err))) throw err;
     });
     return { ended: false };

@@ -119,7 +119,7 @@ export async function followRun(
   waitMs: number,
 ): Promise<SyncOutcome> {
   let driverDone = false;
-  const driver = launch(deps, run.id)
+  const driver = launch(deps, run)
     .catch((err: unknown) => {
       deps.logger.error("sync driver crashed", { run_id: run.id, error: String(err) });
       return { ended: true };

@@ -2,10 +2,12 @@ import {
   createExecutionContext,
   createScheduledController,
   env,
+  introspectWorkflowInstance,
   SELF,
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { tickInstanceId } from "../../functions/runs/workflow";
 import worker from "../../functions/worker";
 
 describe("the Workers entry", () => {
@@ -30,11 +32,17 @@ describe("the Workers entry", () => {
     expect(status.running).toBe(false);
   });
 
-  it("the scheduled handler runs an incremental sync and records it as a schedule run", async () => {
-    const controller = createScheduledController({ scheduledTime: new Date(), cron: "*/5 * * * *" });
+  it("the scheduled handler runs an incremental sync (through the Workflow) and records it as a schedule run", async () => {
+    const scheduledTime = new Date();
+    await using instance = await introspectWorkflowInstance(
+      env.SYNC_WORKFLOW,
+      tickInstanceId(scheduledTime.getTime()),
+    );
+    const controller = createScheduledController({ scheduledTime, cron: "*/5 * * * *" });
     const ctx = createExecutionContext();
     await worker.scheduled(controller, env as never, ctx);
     await waitOnExecutionContext(ctx);
+    await instance.waitForStatus("complete");
     const row = await env.DB.prepare("select trigger, status from sync_runs order by id desc limit 1").first<{
       trigger: string;
       status: string;

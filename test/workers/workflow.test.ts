@@ -4,7 +4,6 @@ import {
   createExecutionContext,
   createScheduledController,
   env,
-  introspectWorkflow,
   introspectWorkflowInstance,
   SELF,
   waitOnExecutionContext,
@@ -45,26 +44,18 @@ describe("runs driven by the Workflow", () => {
     await configure({ total: 300, failure_rate: 0, rate_limit_rate: 0, fail_next: [] });
   });
 
-  it("advances a full sync one slice per step to success (POST /api/sync answers the finished run)", async () => {
-    await using wf = await introspectWorkflow(env.SYNC_WORKFLOW);
-    await wf.modifyAll(async (m) => {
+  it("advances a full sync one slice per step to success", async () => {
+    const runId = await startRun();
+    await using instance = await introspectWorkflowInstance(env.SYNC_WORKFLOW, `run-${runId}`);
+    await instance.modify(async (m) => {
       await m.disableSleeps();
     });
-    const res = await SELF.fetch("http://localhost/api/sync", { method: "POST" });
-    const run = (await res.json()) as {
-      id: number;
-      status: string;
-      pages: number;
-      counts: { fetched: number };
-    };
-    expect(res.status).toBe(200);
-    expect(run).toMatchObject({ status: "success", counts: { fetched: 300 } });
-    const [instance] = wf.get();
-    await instance!.waitForStatus("complete");
-    const output = (await instance!.getOutput()) as { slices: number };
+    await env.SYNC_WORKFLOW.create({ id: `run-${runId}`, params: { runId } });
+    await instance.waitForStatus("complete");
+    const output = (await instance.getOutput()) as { slices: number };
     // SYNC_PAGE_SIZE 50 and SYNC_SLICE_PAGES 2 (vitest.config.ts): 6 pages in 3 slices.
-    expect(run.pages).toBe(6);
     expect(output.slices).toBe(3);
+    expect((await getRun(db(), runId))!).toMatchObject({ status: "success", fetched: 300, pages: 6 });
   });
 
   it("a failed step is retried by the Workflow without counting its page twice", async () => {
