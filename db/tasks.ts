@@ -40,6 +40,8 @@ export type TaskRow = {
   updated_at: string;
   deleted_at: string | null;
   deleted_by: "user" | "upstream" | null;
+  /** The task's page upstream (GitHub's html_url); null when the upstream has none. */
+  source_url: string | null;
 };
 
 const columns = {
@@ -52,6 +54,7 @@ const columns = {
   updated_at: tasks.updatedAt,
   deleted_at: tasks.deletedAt,
   deleted_by: tasks.deletedBy,
+  source_url: tasks.sourceUrl,
 };
 
 const SORT_COLUMN = {
@@ -115,7 +118,7 @@ function filterConditions(filter: TaskFilter, orderedBy?: SortField): SQL[] {
 }
 
 const SELECT_COLUMNS = sql.raw(
-  "id, external_id, title, status, remote_updated_at, created_at, updated_at, deleted_at, deleted_by",
+  "id, external_id, title, status, remote_updated_at, created_at, updated_at, deleted_at, deleted_by, source_url",
 );
 
 function toTaskRow(r: Record<string, unknown>): TaskRow {
@@ -129,6 +132,7 @@ function toTaskRow(r: Record<string, unknown>): TaskRow {
     updated_at: r.updated_at as string,
     deleted_at: (r.deleted_at ?? null) as string | null,
     deleted_by: (r.deleted_by ?? null) as TaskRow["deleted_by"],
+    source_url: (r.source_url ?? null) as string | null,
   };
 }
 

@@ -95,3 +95,14 @@ export function countsSummary(counts: RunCounts): string {
 }
 
 export const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
+
+/** An upstream link worth rendering: absolute http(s) only (never `javascript:` or `data:`), else null. */
+export function safeHttpUrl(value: string | null | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}

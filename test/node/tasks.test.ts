@@ -102,6 +102,7 @@ describe("GET /api/tasks", () => {
         "updated_at",
         "deleted_at",
         "deleted_by",
+        "source_url",
       ].sort(),
     );
   });
