@@ -12,6 +12,8 @@ export type GithubRuntime = {
   clock: () => Date;
   sleep: (ms: number) => Promise<void>;
   logger?: Logger;
+  random?: () => number;
+  maxBodyBytes?: number;
 };
 
 export function githubAdapterFromConfig(config: Config, runtime: GithubRuntime): UpstreamAdapter {
@@ -28,6 +30,9 @@ export function githubAdapterFromConfig(config: Config, runtime: GithubRuntime):
     clock: runtime.clock,
     sleep: runtime.sleep,
     logger: runtime.logger,
+    random: runtime.random,
+    maxBodyBytes: runtime.maxBodyBytes,
+    maxConfirmations: config.SYNC_MAX_CONFIRMATIONS,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     maxWaitMs: config.SYNC_MAX_RETRY_WAIT_SECONDS * 1000,
   });
