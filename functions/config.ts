@@ -143,6 +143,8 @@ function checkUpstream(
     return;
   }
   if (kind === "http" && !c.UPSTREAM_URL) issue("UPSTREAM_URL", "UPSTREAM=http needs UPSTREAM_URL");
+  if (kind === "simulator" && c.UPSTREAM_URL)
+    issue("UPSTREAM_URL", "UPSTREAM=simulator ignores UPSTREAM_URL; unset one");
   if (c.GITHUB_REPO)
     issue("GITHUB_REPO", `GITHUB_REPO is set but UPSTREAM is ${kind}; set UPSTREAM=github to sync GitHub`);
 }

@@ -45,6 +45,7 @@ describe("GitHub configuration", () => {
   it("refuses settings that contradict each other instead of silently syncing something else", () => {
     expect(errorOf({ GITHUB_REPO: "octocat/hello" })).toContain("set UPSTREAM=github");
     expect(errorOf({ UPSTREAM: "http" })).toContain("UPSTREAM=http needs UPSTREAM_URL");
+    expect(errorOf({ UPSTREAM: "simulator", UPSTREAM_URL: "http://x.example" })).toContain("unset one");
     expect(errorOf({ UPSTREAM: "github", GITHUB_REPO: "o/r", UPSTREAM_URL: "http://x.example" })).toContain(
       "GITHUB_API_URL",
     );
