@@ -91,3 +91,32 @@ describe("dashboard in GitHub mode", () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("GitHub mode on the Workers runtime (wrangler dev, local D1)", () => {
+  it("syncs the fake GitHub and reports the source and quota, the token nowhere in the answers", async () => {
+    const workers = await startServer(
+      {
+        UPSTREAM: "github",
+        GITHUB_REPO: "acme/widgets",
+        GITHUB_TOKEN: TEST_TOKEN,
+        GITHUB_API_URL: github.url,
+      },
+      "workers",
+    );
+    try {
+      const synced = await workers.api("/api/sync", { method: "POST", body: { mode: "full" } });
+      const run = (await synced.json()) as { status: string; counts: { created: number; ignored: number } };
+      expect(run).toMatchObject({ status: "success", counts: { created: 32, ignored: 8 } });
+      const status = await (await workers.api("/api/sync/status")).text();
+      expect(JSON.parse(status)).toMatchObject({
+        source: { kind: "github", label: "GitHub · acme/widgets" },
+        quota: { limit: 5000, remaining: fake.quotas.token.remaining },
+      });
+      const tasks = await (await workers.api("/api/tasks?limit=500")).text();
+      for (const text of [status, tasks, JSON.stringify(run)]) expect(text).not.toContain(TEST_TOKEN);
+    } finally {
+      await workers.stop();
+    }
+    // wrangler dev's start (migrations, workerd) takes most of a minute on a busy machine.
+  }, 150_000);
+});

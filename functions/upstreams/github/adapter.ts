@@ -96,8 +96,8 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
       const at = settings.clock().toISOString();
       throw new UpstreamError(
         { at, kind: "malformed_response", message, httpStatus: 200, retryable: false },
-        1,
-        [],
+        answer.attempts,
+        answer.retried,
       );
     }
     const page: FetchedPage = {
