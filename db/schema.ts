@@ -29,6 +29,8 @@ export const tasks = sqliteTable(
     lastRunId: integer("last_run_id"),
     deletedAt: text("deleted_at"),
     deletedBy: text("deleted_by", { enum: ["user", "upstream"] }),
+    // Where a person sees the task upstream (GitHub's html_url), exactly as upstream gave it; null for the simulator.
+    sourceUrl: text("source_url"),
   },
   (t) => [
     check("tasks_status_check", sql`${t.status} in ('todo', 'in_progress', 'done')`),
@@ -160,3 +162,11 @@ export const syncLock = sqliteTable(
 export type Task = typeof tasks.$inferSelect;
 export type SyncRun = typeof syncRuns.$inferSelect;
 export type SyncError = typeof syncErrors.$inferSelect;
+
+// Small key/value state an upstream adapter keeps between runs (GitHub: the incremental listing's ETag, the
+// last quota for the status card). Keys are namespaced by adapter ("github:…").
+export const upstreamState = sqliteTable("upstream_state", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});

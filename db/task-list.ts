@@ -127,7 +127,7 @@ export async function countTasks(db: Db, filter: TaskFilter): Promise<TaskCount>
 const ROW_JSON = sql.raw(
   "json_object('id', tasks.id, 'external_id', tasks.external_id, 'title', tasks.title, 'status', tasks.status, " +
     "'remote_updated_at', tasks.remote_updated_at, 'created_at', tasks.created_at, 'updated_at', tasks.updated_at, " +
-    "'deleted_at', tasks.deleted_at, 'deleted_by', tasks.deleted_by)",
+    "'deleted_at', tasks.deleted_at, 'deleted_by', tasks.deleted_by, 'source_url', tasks.source_url)",
 );
 
 /**

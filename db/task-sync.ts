@@ -8,6 +8,7 @@ export type StoredTask = {
   externalId: string;
   contentHash: string;
   remoteUpdatedAt: string;
+  sourceUrl: string | null;
   deletedAt: string | null;
   deletedBy: "user" | "upstream" | null;
 };
@@ -21,6 +22,8 @@ export type TaskWrite = {
   createdAt: string;
   updatedAt: string;
   lastRunId: number;
+  /** Where the task is seen upstream (GitHub's html_url), or null. */
+  sourceUrl: string | null;
   /**
    * The user deletion this write was planned against (its `deleted_at`), or null when the row was not deleted
    * by a user when read. The upsert revives a user-deleted row only if it is still that same deletion.
@@ -45,7 +48,7 @@ export async function loadByExternalIds(db: Db, ids: string[]): Promise<Map<stri
   const found = new Map<string, StoredTask>();
   if (ids.length === 0) return found;
   const rows = await db.all<StoredTask>(sql`select id, external_id as externalId, content_hash as contentHash,
-      remote_updated_at as remoteUpdatedAt, deleted_at as deletedAt, deleted_by as deletedBy
+      remote_updated_at as remoteUpdatedAt, source_url as sourceUrl, deleted_at as deletedAt, deleted_by as deletedBy
     from ${tasks} where external_id in (select value from json_each(${JSON.stringify(ids)}))`);
   for (const row of rows) found.set(row.externalId, row);
   return found;
@@ -80,16 +83,17 @@ export function upsertStatements(db: Db, rows: TaskWrite[]) {
         r.updatedAt,
         r.lastRunId,
         r.seenUserDeletion,
+        r.sourceUrl,
       ]),
     );
     return db.run(sql`insert into ${tasks} (external_id, title, status, remote_updated_at, content_hash, created_at,
-        updated_at, last_run_id, deleted_at)
+        updated_at, last_run_id, deleted_at, source_url)
       select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
-        value ->> 8
+        value ->> 8, value ->> 9
       from json_each(${json}) where true
       on conflict (external_id) do update set
         title = excluded.title, status = excluded.status, remote_updated_at = excluded.remote_updated_at,
-        content_hash = excluded.content_hash,
+        content_hash = excluded.content_hash, source_url = excluded.source_url,
         updated_at = case when ${versionOnly} then tasks.updated_at else excluded.updated_at end,
         last_run_id = case when ${versionOnly} then tasks.last_run_id else excluded.last_run_id end,
         deleted_at = case when ${newerUserDeletion} then tasks.deleted_at else null end,

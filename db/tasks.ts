@@ -41,6 +41,8 @@ export type TaskRow = {
   updated_at: string;
   deleted_at: string | null;
   deleted_by: "user" | "upstream" | null;
+  /** The task's page upstream (GitHub's html_url); null when the upstream has none. */
+  source_url: string | null;
 };
 
 const columns = {
@@ -53,6 +55,7 @@ const columns = {
   updated_at: tasks.updatedAt,
   deleted_at: tasks.deletedAt,
   deleted_by: tasks.deletedBy,
+  source_url: tasks.sourceUrl,
 };
 
 export async function getTask(db: Db, id: number): Promise<TaskRow | undefined> {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { hostName } from "./http/host-guard";
 import { describeIssues } from "./http/issues";
 import { CURSOR_FAULTS, ID_STYLES, MAX_CHURN, PAGINATIONS } from "./simulator/settings";
+import { parseRepo } from "./upstreams/github/repo";
 
 const rate = z.coerce.number().min(0).max(1);
 const optionalUrl = z
@@ -100,6 +101,7 @@ export const configSchema = z
     SIM_CHURN_UPDATES: z.coerce.number().int().min(0).max(MAX_CHURN).default(0),
     SIM_CHURN_CREATES: z.coerce.number().int().min(0).max(MAX_CHURN).default(0),
     SIM_CHURN_DELETES: z.coerce.number().int().min(0).max(MAX_CHURN).default(0),
+    ...upstreamSettings(),
   })
   .superRefine((c, ctx) => {
     const beat = heartbeatSeconds(c);
@@ -109,7 +111,8 @@ export const configSchema = z
         path: ["SYNC_LEASE_SECONDS"],
         message: `must be at least 3 heartbeats (${beat * 3} s with SYNC_HEARTBEAT_SECONDS=${beat}), or a live run could lose its lease`,
       });
-  });
+  })
+  .superRefine(checkUpstream);
 
 /** The heartbeat interval in seconds: configured, or a quarter of the lease. */
 export function heartbeatSeconds(c: { SYNC_LEASE_SECONDS: number; SYNC_HEARTBEAT_SECONDS?: number }): number {
@@ -127,4 +130,51 @@ export function parseConfig(raw: Record<string, unknown>): Config {
     throw new Error(`Invalid configuration:\n${describeIssues(result.error)}`);
   }
   return result.data;
+}
+
+export type UpstreamKind = "simulator" | "http" | "github";
+
+/** Which upstream this instance syncs: UPSTREAM when set, else the HTTP contract when UPSTREAM_URL is, else the simulator. */
+export function upstreamKind(config: Config): UpstreamKind {
+  return config.UPSTREAM ?? (config.UPSTREAM_URL ? "http" : "simulator");
+}
+
+function upstreamSettings() {
+  return {
+    UPSTREAM: z.enum(["simulator", "http", "github"]).optional(),
+    // owner/name; checked against GitHub's naming rules in checkUpstream.
+    GITHUB_REPO: z.string().trim().optional(),
+    // A secret: trimmed (a copied token often ends in a newline), never echoed by any message.
+    GITHUB_TOKEN: z
+      .string()
+      .trim()
+      .refine((v) => !/\s/.test(v), "GITHUB_TOKEN contains whitespace; paste the token alone")
+      .optional(),
+    GITHUB_IN_PROGRESS_LABEL: z.string().trim().min(1).max(100).default("in progress"),
+    GITHUB_API_URL: z
+      .url({ protocol: /^https?$/, error: "GITHUB_API_URL must be an http(s) URL" })
+      .default("https://api.github.com"),
+  };
+}
+
+/** The upstream settings make sense together, or start-up stops with a message saying what to set. */
+function checkUpstream(
+  c: z.infer<z.ZodObject<ReturnType<typeof upstreamSettings>>> & { UPSTREAM_URL?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  const kind = c.UPSTREAM ?? (c.UPSTREAM_URL ? "http" : "simulator");
+  if (kind === "github") {
+    if (!c.GITHUB_REPO) issue("GITHUB_REPO", "UPSTREAM=github needs GITHUB_REPO=owner/name");
+    else if (!parseRepo(c.GITHUB_REPO))
+      issue("GITHUB_REPO", "GITHUB_REPO must be owner/name, e.g. octocat/hello-world");
+    if (c.UPSTREAM_URL)
+      issue("UPSTREAM_URL", "UPSTREAM_URL is for UPSTREAM=http; GitHub Enterprise uses GITHUB_API_URL");
+    return;
+  }
+  if (kind === "http" && !c.UPSTREAM_URL) issue("UPSTREAM_URL", "UPSTREAM=http needs UPSTREAM_URL");
+  if (kind === "simulator" && c.UPSTREAM_URL)
+    issue("UPSTREAM_URL", "UPSTREAM=simulator ignores UPSTREAM_URL; unset one");
+  if (c.GITHUB_REPO)
+    issue("GITHUB_REPO", `GITHUB_REPO is set but UPSTREAM is ${kind}; set UPSTREAM=github to sync GitHub`);
 }

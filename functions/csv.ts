@@ -15,6 +15,7 @@ export const CSV_COLUMNS = [
   "updated_at",
   "deleted_at",
   "deleted_by",
+  "source_url",
 ] as const;
 
 /** Rows per database page: memory stays flat however many tasks there are. */

@@ -6,7 +6,7 @@ import { Cron } from "croner";
 import { parse as parseToml } from "smol-toml";
 import { createLibsqlDb, DatabaseOpenError } from "../db/libsql";
 import { createApp } from "./app";
-import { parseConfig } from "./config";
+import { parseConfig, upstreamKind } from "./config";
 import { createLogger } from "./logger";
 import { resolveDeps } from "./router";
 import { runScheduledSync } from "./sync/engine";
@@ -54,7 +54,8 @@ async function databaseOrExit() {
 }
 const { db, close } = await databaseOrExit();
 
-const simulator = config.UPSTREAM_URL ? undefined : simulatorFromConfig(config);
+// The simulator exists (and is mounted) only when it is the upstream.
+const simulator = upstreamKind(config) === "simulator" ? simulatorFromConfig(config) : undefined;
 const deps = resolveDeps({
   config,
   dbKind: "libsql",

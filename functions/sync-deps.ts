@@ -1,5 +1,6 @@
 // Maps the app's dependencies and config onto the sync engine's, for routes and schedulers alike.
 import type { Db } from "../db/client";
+import { upstreamStateStore } from "../db/upstream-state";
 import { heartbeatSeconds } from "./config";
 import type { ResolvedDeps } from "./router";
 import type { SyncDeps } from "./sync/engine";
@@ -8,7 +9,12 @@ export function syncDeps(deps: ResolvedDeps, db: Db): SyncDeps {
   const { config } = deps;
   return {
     db,
-    upstream: deps.upstream({ clock: deps.clock, sleep: deps.sleep, logger: deps.logger }),
+    upstream: deps.upstream({
+      clock: deps.clock,
+      sleep: deps.sleep,
+      logger: deps.logger,
+      state: upstreamStateStore(db, deps.clock),
+    }),
     clock: deps.clock,
     logger: deps.logger,
     afterPage: deps.afterPage,

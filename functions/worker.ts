@@ -2,7 +2,7 @@
 import { createD1Db } from "../db/d1";
 import { createLibsqlWebDb } from "../db/libsql-web";
 import { createApp } from "./app";
-import { parseConfig } from "./config";
+import { parseConfig, upstreamKind } from "./config";
 import { createLogger } from "./logger";
 import { type ResolvedDeps, resolveDeps } from "./router";
 import { inProcessLauncher } from "./runs/driver";
@@ -20,7 +20,8 @@ let wired: { app: ReturnType<typeof createApp>; deps: ResolvedDeps } | undefined
 function wire(env: Env) {
   if (!wired) {
     const config = parseConfig(env);
-    const simulator = config.UPSTREAM_URL ? undefined : simulatorFromConfig(config);
+    // The simulator exists (and is mounted) only when it is the upstream.
+    const simulator = upstreamKind(config) === "simulator" ? simulatorFromConfig(config) : undefined;
     // DATABASE_URL selects a remote libSQL/Turso database over HTTP instead of the D1 binding.
     const { DATABASE_URL: url, DATABASE_AUTH_TOKEN: token } = config;
     const deps = resolveDeps({

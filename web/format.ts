@@ -103,3 +103,14 @@ export const taskCount = (page: { count: number; count_exact: boolean }) =>
 /** "1 task", "12 tasks", "1,000+ tasks". */
 export const taskCountPhrase = (page: { count: number; count_exact: boolean }, word: string) =>
   `${taskCount(page)} ${word}${page.count === 1 && page.count_exact ? "" : "s"}`;
+
+/** An upstream link worth rendering: absolute http(s) only (never `javascript:` or `data:`), else null. */
+export function safeHttpUrl(value: string | null | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,6 +1,8 @@
 // `npm run dev`: builds the dashboard, migrates local D1, runs `wrangler dev` and the local cron driver.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { startCronDriver } from "./cron-driver";
 
@@ -22,15 +24,41 @@ function step(cmd: string, args: string[]) {
 step("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
 step("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
 
-// Forward our env (e.g. UPSTREAM_URL, SIM_FAILURE_RATE) to the worker as vars.
+// Forward our env (e.g. UPSTREAM_URL, SIM_FAILURE_RATE, GITHUB_REPO) to the worker as vars.
+const SECRETS = new Set(["GITHUB_TOKEN"]);
 const varArgs = Object.entries(process.env)
-  .filter(([k]) => /^(SIM_|SYNC_|UPSTREAM_|API_TOKEN$|LOG_LEVEL$)/.test(k))
+  .filter(
+    ([k]) => /^(SIM_|SYNC_|UPSTREAM_|UPSTREAM$|GITHUB_|API_TOKEN$|LOG_LEVEL$)/.test(k) && !SECRETS.has(k),
+  )
   .flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+const secretFile = writeSecrets();
 const wrangler: ChildProcess = spawn(
   "npx",
-  ["wrangler", "dev", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(port), ...varArgs],
+  [
+    "wrangler",
+    "dev",
+    "--test-scheduled",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    ...varArgs,
+    ...(secretFile ? ["--env-file", secretFile.path] : []),
+  ],
   { stdio: "inherit", env },
 );
+
+/** Secrets go to wrangler in a private env file (0600), not as `--var`: a command line is visible to every user. */
+function writeSecrets(): { path: string; remove: () => void } | null {
+  const lines = [...SECRETS].flatMap((k) =>
+    process.env[k] ? [`${k}=${JSON.stringify(process.env[k])}`] : [],
+  );
+  if (lines.length === 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), "task-sync-dev-"));
+  const path = join(dir, "secrets.env");
+  writeFileSync(path, `${lines.join("\n")}\n`, { mode: 0o600 });
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 async function waitForHealth() {
   for (let i = 0; i < 120; i++) {
@@ -62,5 +90,6 @@ process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
 wrangler.on("exit", (code) => {
   stopCrons();
+  secretFile?.remove();
   process.exit(code ?? 0);
 });

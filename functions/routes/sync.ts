@@ -18,6 +18,7 @@ import { type AppEnv, createRouter, errorResponse } from "../router";
 import { inProcessLauncher, type RunLauncher } from "../runs/driver";
 import { followRun, type Started, type SyncOutcome, startRetry, startSync } from "../sync/engine";
 import { syncDeps } from "../sync-deps";
+import { upstreamQuota, upstreamSource } from "../upstreams/source";
 
 const RunErrorSchema = z.object({
   at: z.string(),
@@ -74,6 +75,9 @@ const statusExtras = {
   last_success_at: z.string().nullable(),
   consecutive_failures: z.number().int(),
   next_scheduled_at: z.string().nullable(),
+  // Which upstream this instance syncs ("GitHub · owner/name", "Simulator"), and GitHub's last reported quota.
+  source: z.object({ kind: z.enum(["simulator", "http", "github"]), label: z.string() }),
+  quota: z.object({ remaining: z.number().int(), limit: z.number().int(), reset_at: z.string() }).nullable(),
 };
 
 // The latest run's fields with the extras beside them (legacy clients read `status` at the top level),
@@ -323,16 +327,19 @@ export function syncRoutes() {
       const { clock, config } = c.get("deps");
       const now = clock();
       await reapIfExpired(db, now.toISOString());
-      const [run, lastSuccess, failures] = await Promise.all([
+      const [run, lastSuccess, failures, quota] = await Promise.all([
         latestRun(db),
         lastSuccessAt(db),
         consecutiveFailures(db),
+        upstreamQuota(db, config),
       ]);
       const common = {
         running: run?.status === "running",
         last_success_at: lastSuccess,
         consecutive_failures: failures,
         next_scheduled_at: nextScheduledAt(config.SYNC_CRON, now),
+        source: upstreamSource(config),
+        quota: quota && { remaining: quota.remaining, limit: quota.limit, reset_at: quota.resetAt },
       };
       if (!run) return c.json({ status: "no sync yet" as const, ...common }, 200);
       return c.json({ ...(await runView(db, run)), ...common }, 200);

@@ -30,6 +30,10 @@ export const TaskSchema = z
       .openapi({ format: "date-time", description: "Moves only when the task's content changes" }),
     deleted_at: z.string().nullable().openapi({ format: "date-time" }),
     deleted_by: z.enum(["user", "upstream"]).nullable(),
+    source_url: z.string().nullable().openapi({
+      format: "uri",
+      description: "The task's page upstream (a GitHub issue's html_url); null if none",
+    }),
   })
   .openapi("Task");
 

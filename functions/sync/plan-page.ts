@@ -129,6 +129,7 @@ export function planPage(args: {
       createdAt: now,
       updatedAt: now,
       lastRunId: runId,
+      sourceUrl: rec.source_url ?? null,
       seenUserDeletion: null,
     };
     const versionChanged = row !== undefined && row.remoteUpdatedAt !== rec.updated_at;
@@ -147,8 +148,8 @@ export function planPage(args: {
       writes.push(write);
       counts.updated++;
     } else {
-      // Same content: only a new version stamp is recorded (the row's updated_at does not move).
-      if (versionChanged) writes.push(write);
+      // Same content: only a new version stamp or link is recorded (the row's updated_at does not move).
+      if (versionChanged || row.sourceUrl !== write.sourceUrl) writes.push(write);
       counts.unchanged++;
     }
   }

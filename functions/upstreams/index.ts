@@ -1,8 +1,9 @@
-// Chooses the upstream adapter from config: a real URL speaking the HTTP contract, or the built-in simulator.
-import type { Config } from "../config";
+// Chooses the upstream adapter from config: GitHub Issues, a real URL speaking the HTTP contract, or the simulator.
+import { type Config, upstreamKind } from "../config";
 import type { Logger } from "../logger";
 import { Simulator } from "../simulator/dataset";
-import type { UpstreamAdapter } from "./adapter";
+import type { UpstreamAdapter, UpstreamStateStore } from "./adapter";
+import { githubAdapterFromConfig } from "./github/from-config";
 import { httpContractAdapter } from "./http-contract";
 import type { RetryPolicy } from "./retry";
 import { DEFAULT_RETRY } from "./retry";
@@ -14,6 +15,8 @@ export type UpstreamContext = {
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
   random?: () => number;
+  /** The adapter's persistent state in this run's database (GitHub: ETag, last quota). */
+  state?: UpstreamStateStore;
 };
 
 export type UpstreamFactory = (ctx: UpstreamContext) => UpstreamAdapter;
@@ -74,6 +77,15 @@ export function upstreamFromConfig(config: Config, simulator: Simulator | undefi
           message: failure.message,
         }),
     };
+    if (upstreamKind(config) === "github") {
+      if (!ctx.state) throw new Error("UPSTREAM=github needs a state store for its ETags and quota");
+      const github = { state: ctx.state, clock: ctx.clock, sleep: ctx.sleep, logger: ctx.logger };
+      return githubAdapterFromConfig(config, {
+        ...github,
+        random: ctx.random,
+        maxBodyBytes: config.UPSTREAM_MAX_PAGE_BYTES,
+      });
+    }
     const opts = { maxPageBytes: config.UPSTREAM_MAX_PAGE_BYTES, retry };
     if (config.UPSTREAM_URL)
       return httpContractAdapter({ ...opts, baseUrl: config.UPSTREAM_URL, fetch: (u, i) => fetch(u, i) });

@@ -37,6 +37,7 @@ const stored = (id: number, r: LiveRecord, extra: Partial<StoredTask> = {}): [st
     externalId: r.id,
     contentHash: contentHash(r.title, r.status),
     remoteUpdatedAt: r.updated_at,
+    sourceUrl: null,
     deletedAt: null,
     deletedBy: null,
     ...extra,

@@ -30,6 +30,7 @@ describe("GET /api/tasks/export.csv", () => {
         task!.updated_at,
         "",
         "",
+        "",
       ],
     ]);
   });

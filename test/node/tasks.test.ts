@@ -101,6 +101,7 @@ describe("GET /api/tasks", () => {
         "updated_at",
         "deleted_at",
         "deleted_by",
+        "source_url",
       ].sort(),
     );
   });

@@ -78,6 +78,7 @@ export async function resetDb(db: Db) {
     db.run(sql`delete from sync_errors`),
     db.run(sql`delete from sync_delete_candidates`),
     db.run(sql`delete from sync_seen`),
+    db.run(sql`delete from upstream_state`),
     db.run(sql`delete from sync_runs`),
     db.run(sql`update sync_lock set holder_run_id = null, lease_expires_at = null`),
   ]);

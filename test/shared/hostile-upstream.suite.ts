@@ -119,6 +119,7 @@ export function hostileUpstreamSuite(make: MakeHarness) {
         createdAt: "2026-09-01T00:00:00.000Z",
         updatedAt: "2026-09-01T00:00:00.000Z",
         lastRunId: 99,
+        sourceUrl: null,
         seenUserDeletion: null,
       };
       await userDelete(h, row!.external_id); // the race: lands between the read and the write

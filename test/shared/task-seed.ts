@@ -12,6 +12,7 @@ export type TaskSeed = {
   remote_updated_at?: string;
   deleted_at?: string | null;
   deleted_by?: "user" | "upstream" | null;
+  source_url?: string | null;
 };
 
 const BASE = Date.parse("2025-01-01T00:00:00.000Z");
@@ -29,6 +30,7 @@ export function taskSeed(i: number, over: TaskSeed = {}): Required<TaskSeed> {
     remote_updated_at: at,
     deleted_at: null,
     deleted_by: null,
+    source_url: null,
     ...over,
   };
 }
@@ -52,6 +54,7 @@ export async function seedTasks(db: Db, rows: readonly TaskSeed[]): Promise<Task
           updatedAt: r.updated_at,
           deletedAt: r.deleted_at,
           deletedBy: r.deleted_by,
+          sourceUrl: r.source_url,
         })),
       )
       .returning({ id: tasks.id });

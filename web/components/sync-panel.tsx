@@ -77,6 +77,19 @@ export function SyncPanel({ status, statusError, mode, onModeChange, onSync, bus
       {status && (
         <dl class="facts">
           <div>
+            <dt>Source</dt>
+            <dd data-testid="sync-source">{status.source.label}</dd>
+          </div>
+          {status.quota && (
+            <div>
+              <dt>API quota</dt>
+              <dd data-testid="sync-quota">
+                {status.quota.remaining.toLocaleString()} of {status.quota.limit.toLocaleString()} requests
+                left, resets {formatRelative(status.quota.reset_at)} ({formatTime(status.quota.reset_at)})
+              </dd>
+            </div>
+          )}
+          <div>
             <dt>Last success</dt>
             <dd>
               {status.last_success_at

@@ -1,7 +1,7 @@
 // The task list: sortable headers, delete/restore per row, cursor pagination and the total count.
 import type { Ref } from "preact";
 import type { Task, TaskSort } from "../api";
-import { formatTime, taskCount, taskCountPhrase } from "../format";
+import { formatTime, safeHttpUrl, taskCount, taskCountPhrase } from "../format";
 import type { TaskList } from "../use-tasks";
 import { LoadError } from "./load-error";
 import { TaskBadge } from "./status-badge";
@@ -45,6 +45,18 @@ function SortHeader({
         </span>
       </button>
     </th>
+  );
+}
+
+/** The title as text; a link to the task's page upstream (a GitHub issue) when it has a safe one. */
+function TaskTitle({ task }: { task: Task }) {
+  const href = safeHttpUrl(task.source_url);
+  if (!href) return <>{task.title}</>;
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer" data-testid="task-source-link">
+      {task.title}
+      <span class="visually-hidden"> (opens upstream in a new tab)</span>
+    </a>
   );
 }
 
@@ -112,7 +124,7 @@ export function TaskTable({ list, pending, onDelete, onRestore, searchRef }: Pro
                   {task.external_id}
                 </td>
                 <td data-label="Title" class="title-cell">
-                  {task.title}
+                  <TaskTitle task={task} />
                 </td>
                 <td data-label="Status">
                   <TaskBadge status={task.status} />

@@ -244,7 +244,7 @@ export function Dashboard() {
               loadingOlder={runs.loadingOlder}
               onLoadOlder={runs.loadOlder}
             />
-            <SimulatorPanel onAdvanced={refreshAll} />
+            {sync.status?.source.kind === "simulator" && <SimulatorPanel onAdvanced={refreshAll} />}
           </div>
         </div>
         <TaskTable

@@ -1,0 +1,215 @@
+// GitHub Issues as an upstream: the repository's issue listing as pages of tasks, deletions confirmed per issue.
+import type { Logger } from "../../logger";
+import {
+  type AttemptFailure,
+  type Confirmation,
+  type FetchedPage,
+  type PageRequest,
+  type UpstreamAdapter,
+  UpstreamError,
+  type UpstreamStateStore,
+} from "../adapter";
+import { type GithubAnswer, type GithubFetch, GithubHttp } from "./http";
+import { classifyItem } from "./issue";
+import { nextLink, refuseLink } from "./link";
+import { apiRoot, firstPageUrl, issueNumberOf, issueUrl, type RepoRef, repoLabel } from "./repo";
+
+export const GITHUB_MAX_PER_PAGE = 100;
+export const ETAG_KEY = "github:incremental-etag";
+
+export type GithubAdapterOptions = {
+  apiUrl: string;
+  repo: RepoRef;
+  token: string | null;
+  inProgressLabel: string;
+  state: UpstreamStateStore;
+  fetch: GithubFetch;
+  clock: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  random?: () => number;
+  logger?: Logger;
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+  maxAttempts?: number;
+  maxWaitMs?: number;
+  quotaReserve?: number;
+  /** Per call of confirmDeleted; ids beyond it stay for a later run. */
+  maxConfirmations?: number;
+};
+
+const DEFAULTS = {
+  timeoutMs: 10_000,
+  // 100 issues with 65 KB bodies each is 6.5 MB; anything far past that is not an issue page.
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxAttempts: 4,
+  maxWaitMs: 30_000,
+  quotaReserve: 5,
+  maxConfirmations: 100,
+};
+
+// Statuses that answer "is this issue still here?": 200 yes; 301 (transferred), 404 and 410 (deleted) no.
+const CONFIRM_ANSWERS = [200, 301, 302, 307, 308, 404, 410];
+
+export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdapter {
+  const settings = { ...options, ...withDefaults(options) };
+  const root = apiRoot(options.apiUrl);
+  const http = new GithubHttp({ ...settings, token: options.token || null });
+  const mapping = { repo: options.repo, inProgressLabel: options.inProgressLabel };
+
+  async function fetchPage(req: PageRequest): Promise<FetchedPage> {
+    const perPage = Math.min(GITHUB_MAX_PER_PAGE, Math.max(1, Math.floor(req.limit)));
+    const url =
+      req.cursor === null ? firstPageUrl(root, options.repo, { perPage, ...req }) : checkCursor(req.cursor);
+    // Only the first page of an incremental listing is asked conditionally (see rememberEtag).
+    const conditional = req.cursor === null && req.updatedSince !== null;
+    const etag = conditional ? await storedEtag(url) : null;
+    try {
+      const answer = await http.send(url, { accept: [200, 304], etag, signal: req.signal });
+      if (answer.status === 304) return await notModifiedPage(answer);
+      const page = await pageOf(answer, url, perPage);
+      if (conditional) await rememberEtag(url, answer, page);
+      return page;
+    } finally {
+      await http.persistQuota();
+    }
+  }
+
+  function checkCursor(cursor: string): string {
+    const reason = refuseLink(cursor, root, options.repo);
+    if (reason === null) return cursor;
+    const at = settings.clock().toISOString();
+    const failure: AttemptFailure = {
+      at,
+      kind: "redirect",
+      message: `GitHub's next-page link was refused: ${reason}`,
+      retryable: false,
+    };
+    throw new UpstreamError(failure, 0, []);
+  }
+
+  async function pageOf(answer: GithubAnswer, url: string, perPage: number): Promise<FetchedPage> {
+    const items = answer.body;
+    if (!Array.isArray(items) || items.length > GITHUB_MAX_PER_PAGE) {
+      const message = Array.isArray(items)
+        ? `GitHub returned ${items.length} issues on a page of at most ${GITHUB_MAX_PER_PAGE}`
+        : "GitHub's issue listing is not a JSON array";
+      const at = settings.clock().toISOString();
+      throw new UpstreamError(
+        { at, kind: "malformed_response", message, httpStatus: 200, retryable: false },
+        answer.attempts,
+        answer.retried,
+      );
+    }
+    const page: FetchedPage = {
+      ...(await emptyPage(answer)),
+      nextCursor: nextLink(answer.headers.get("link")),
+    };
+    for (const item of items) {
+      const c = classifyItem(item, mapping);
+      if (c.kind === "pull_request") page.ignored++;
+      else if (c.kind === "invalid") page.invalid.push(c.record);
+      else page.live.push(c.record);
+    }
+    page.received = page.live.length + page.invalid.length;
+    settings.logger?.debug("github page", {
+      url: new URL(url).pathname,
+      issues: page.received,
+      pulls: page.ignored,
+      per_page: perPage,
+    });
+    return page;
+  }
+
+  async function emptyPage(answer: GithubAnswer): Promise<FetchedPage> {
+    return {
+      live: [],
+      tombstones: [],
+      invalid: [],
+      received: 0,
+      ignored: 0,
+      nextCursor: null,
+      upstreamNow: upstreamNow(answer.headers),
+      notModified: false,
+      attempts: answer.attempts,
+      retried: answer.retried,
+      quota: await http.currentQuota(),
+    };
+  }
+
+  async function notModifiedPage(answer: GithubAnswer): Promise<FetchedPage> {
+    return { ...(await emptyPage(answer)), notModified: true };
+  }
+
+  async function storedEtag(url: string): Promise<string | null> {
+    const stored = await settings.state.get(ETAG_KEY);
+    if (!stored) return null;
+    try {
+      const { url: forUrl, etag } = JSON.parse(stored) as { url?: unknown; etag?: unknown };
+      return forUrl === url && typeof etag === "string" ? etag : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Keeps the ETag only of an answer that held nothing for us (no issue, no next page). A 304 to it then means
+   * "still nothing" and can never hide records a crashed run read but did not commit. One key, not one per URL:
+   * the URL changes whenever the watermark moves, and old ETags are worthless.
+   */
+  async function rememberEtag(url: string, answer: GithubAnswer, page: FetchedPage): Promise<void> {
+    const etag = answer.headers.get("etag");
+    const empty = page.received === 0 && page.nextCursor === null;
+    if (etag && empty && etag.length <= 512)
+      await settings.state.set(ETAG_KEY, JSON.stringify({ url, etag }));
+  }
+
+  async function confirmDeleted(externalIds: string[], signal?: AbortSignal): Promise<Confirmation> {
+    const deleted: string[] = [];
+    let requests = 0;
+    try {
+      for (const id of externalIds.slice(0, settings.maxConfirmations)) {
+        const number = issueNumberOf(options.repo, id);
+        // Not an issue of this repository (another repository, or another upstream's id): it cannot be listed here.
+        if (number === null) {
+          deleted.push(id);
+          continue;
+        }
+        const answer = await http.send(issueUrl(root, options.repo, number), {
+          accept: CONFIRM_ANSWERS,
+          signal,
+        });
+        requests += answer.attempts;
+        if (answer.status !== 200) deleted.push(id);
+      }
+    } finally {
+      await http.persistQuota();
+    }
+    return { deleted, requests };
+  }
+
+  return {
+    source: { kind: "github", label: `GitHub · ${repoLabel(options.repo)}` },
+    deletions: "confirm",
+    fetchPage,
+    confirmDeleted,
+  };
+}
+
+/** Upstream's clock from its `Date` header (second resolution), or null when it sent none we can read. */
+export function upstreamNow(headers: Headers): string | null {
+  const value = headers.get("date");
+  if (!value) return null;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : new Date(at).toISOString();
+}
+
+function withDefaults(o: GithubAdapterOptions): typeof DEFAULTS {
+  return {
+    timeoutMs: o.timeoutMs ?? DEFAULTS.timeoutMs,
+    maxBodyBytes: o.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    maxAttempts: o.maxAttempts ?? DEFAULTS.maxAttempts,
+    maxWaitMs: o.maxWaitMs ?? DEFAULTS.maxWaitMs,
+    quotaReserve: o.quotaReserve ?? DEFAULTS.quotaReserve,
+    maxConfirmations: o.maxConfirmations ?? DEFAULTS.maxConfirmations,
+  };
+}

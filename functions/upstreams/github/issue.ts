@@ -1,0 +1,86 @@
+// Validates one item of GitHub's issue listing and maps it onto a task; pull requests are recognised and set apart.
+import { z } from "zod";
+import type { InvalidRecord, LiveRecord } from "../adapter";
+import { externalIdFor, type RepoRef } from "./repo";
+
+const MAX_TITLE_LENGTH = 500;
+const RAW_EXCERPT = 2000;
+
+/** Text SQLite holds faithfully: no NUL, no lone surrogate (either would come back changed and look like an edit). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const faithfulText = (s: string) => !s.includes("\u0000") && !LONE_SURROGATE.test(s);
+
+const labelSchema = z.union([z.string(), z.object({ name: z.string() })]);
+
+export const issueSchema = z.object({
+  number: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  title: z
+    .string()
+    .min(1)
+    .max(MAX_TITLE_LENGTH)
+    .refine(faithfulText, "title holds a NUL character or a lone surrogate"),
+  state: z.enum(["open", "closed"]),
+  labels: z.array(labelSchema).max(1000).default([]),
+  updated_at: z.iso.datetime({ offset: true }),
+  html_url: z.url({ protocol: /^https?$/ }).max(2000),
+});
+
+export type IssueMapping = { repo: RepoRef; inProgressLabel: string };
+
+export type ClassifiedItem =
+  | { kind: "live"; record: LiveRecord }
+  | { kind: "pull_request" }
+  | { kind: "invalid"; record: InvalidRecord };
+
+/** GitHub lists pull requests among issues; the `pull_request` key (present, whatever its value) marks them. */
+export function isPullRequest(item: unknown): boolean {
+  return typeof item === "object" && item !== null && "pull_request" in item;
+}
+
+/** closed → done; open with the in-progress label (any case) → in_progress; any other open issue → todo. */
+export function statusOf(
+  state: "open" | "closed",
+  labels: string[],
+  inProgressLabel: string,
+): LiveRecord["status"] {
+  if (state === "closed") return "done";
+  const wanted = inProgressLabel.trim().toLowerCase();
+  return labels.some((l) => l.trim().toLowerCase() === wanted) ? "in_progress" : "todo";
+}
+
+export function classifyItem(item: unknown, mapping: IssueMapping): ClassifiedItem {
+  if (isPullRequest(item)) return { kind: "pull_request" };
+  const parsed = issueSchema.safeParse(item);
+  if (!parsed.success) return { kind: "invalid", record: invalidRecord(item, parsed.error, mapping.repo) };
+  const issue = parsed.data;
+  const labels = issue.labels.map((l) => (typeof l === "string" ? l : l.name));
+  return {
+    kind: "live",
+    record: {
+      id: externalIdFor(mapping.repo, issue.number),
+      title: issue.title,
+      status: statusOf(issue.state, labels, mapping.inProgressLabel),
+      updated_at: new Date(issue.updated_at).toISOString(),
+      source_url: issue.html_url,
+    },
+  };
+}
+
+function invalidRecord(item: unknown, error: z.ZodError, repo: RepoRef): InvalidRecord {
+  const number = (item as { number?: unknown } | null)?.number;
+  const externalId =
+    typeof number === "number" && Number.isSafeInteger(number) && number > 0
+      ? externalIdFor(repo, number)
+      : null;
+  let text: string;
+  try {
+    text = JSON.stringify(item) ?? String(item);
+  } catch {
+    text = String(item);
+  }
+  return {
+    externalId,
+    raw: text.length > RAW_EXCERPT ? `${text.slice(0, RAW_EXCERPT)}…` : text,
+    reason: error.issues.map((i) => `${i.path.join(".") || "issue"}: ${i.message}`).join("; "),
+  };
+}

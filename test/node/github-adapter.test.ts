@@ -1,0 +1,354 @@
+// The GitHub adapter against the fake GitHub over real HTTP: listing, mapping, conditional requests, quotas,
+// secondary limits, failures and deletion confirmations, with the token kept out of every message and log line.
+import { describe, expect, it, onTestFinished } from "vitest";
+import { type FetchedPage, UpstreamDeferred, UpstreamError } from "../../functions/upstreams/adapter";
+import type { GithubAdapterOptions } from "../../functions/upstreams/github/adapter";
+import type { FakeGithubOptions } from "../fake-github/app";
+import { githubTestbed, listAll, TEST_TOKEN, type Testbed } from "../fake-github/harness";
+import { serveFakeGithub } from "../fake-github/server";
+
+async function served(fakeOptions: FakeGithubOptions = {}, overrides: Partial<GithubAdapterOptions> = {}) {
+  // The fake must exist before the server; serve a placeholder testbed, then point the adapter at its URL.
+  const probe = githubTestbed(null, fakeOptions, overrides);
+  const server = await serveFakeGithub(probe.fake);
+  onTestFinished(() => server.close());
+  const bed: Testbed = {
+    ...probe,
+    adapter: probe.rebuild({ apiUrl: server.url, fetch: (u, i) => fetch(u, i) }),
+  };
+  const rebuild = (more: Partial<GithubAdapterOptions> = {}) =>
+    probe.rebuild({ apiUrl: server.url, fetch: (u, i) => fetch(u, i), ...more });
+  return { ...bed, rebuild, url: server.url };
+}
+
+const ids = (pages: FetchedPage[]) => pages.flatMap((p) => p.live.map((r) => r.id));
+const failureOf = async (p: Promise<unknown>) => {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof UpstreamError)) throw new Error(`expected an UpstreamError, got ${String(err)}`);
+  return err;
+};
+
+function expectNoToken(bed: { logs: string[] }, ...values: unknown[]) {
+  for (const line of bed.logs) expect(line).not.toContain(TEST_TOKEN);
+  for (const v of values) expect(JSON.stringify(v) ?? "").not.toContain(TEST_TOKEN);
+}
+
+describe("GitHub adapter: full listing", () => {
+  it("lists every issue once over pages of 100, following Link headers, and skips pull requests", async () => {
+    const bed = await served({ total: 250, pullEvery: 5 });
+    const pages = await listAll(bed.adapter);
+    const expected = bed.fake.repo.visibleIssues().map((i) => `acme/widgets#${i.number}`);
+    expect(pages).toHaveLength(3);
+    expect(ids(pages)).toEqual(expected);
+    expect(pages.reduce((n, p) => n + p.ignored, 0)).toBe(50);
+    expect(pages.reduce((n, p) => n + p.received, 0)).toBe(200);
+    // GitHub's Link points at /repositories/{id}/issues; those were followed, on the same origin.
+    const paths = bed.fake.log.map((r) => r.path);
+    expect(paths).toEqual([
+      "/repos/acme/widgets/issues",
+      "/repositories/4242/issues",
+      "/repositories/4242/issues",
+    ]);
+    expect(bed.fake.log[0]!.query).toContain("per_page=100");
+    expect(bed.fake.log[0]!.query).toContain("sort=created");
+    expect(bed.fake.log[0]!.query).toContain("direction=asc");
+    expect(bed.fake.log[0]!.query).toContain("state=all");
+  });
+
+  it("maps state and the in-progress label (any case) to a status, and keeps html_url as the source URL", async () => {
+    const bed = await served({ total: 30, pullEvery: 0 });
+    const records = (await listAll(bed.adapter)).flatMap((p) => p.live);
+    const byNumber = new Map(records.map((r) => [Number(r.id.split("#")[1]), r]));
+    expect(byNumber.get(4)!.status).toBe("done"); // closed
+    expect(byNumber.get(7)!.status).toBe("in_progress"); // open, labelled "In Progress"
+    expect(byNumber.get(3)!.status).toBe("todo"); // open, labelled "bug"
+    bed.fake.repo.update(2, { labels: ["IN PROGRESS"], state: "closed" });
+    const again = (await listAll(bed.adapter)).flatMap((p) => p.live);
+    expect(again.find((r) => r.id === "acme/widgets#2")!.status).toBe("done");
+    const seven = byNumber.get(7)!;
+    expect(seven.source_url).toBe("https://github.com/acme/widgets/issues/7");
+    expect(seven.updated_at).toBe(new Date(bed.fake.repo.items.get(7)!.updated_at).toISOString());
+    expect(seven.title).toBe(bed.fake.repo.items.get(7)!.title);
+  });
+
+  it("takes upstream's now from GitHub's Date header, not from our clock", async () => {
+    const bed = await served({ total: 5, now: new Date("2030-05-05T05:05:05Z") });
+    const [page] = await listAll(bed.adapter);
+    expect(page!.upstreamNow).toBe("2030-05-05T05:05:05.000Z");
+  });
+
+  it("reports the quota with every page and persists the latest for the status card", async () => {
+    const bed = await served({ total: 150, quotaLimit: 5000 });
+    const pages = await listAll(bed.adapter);
+    expect(pages.map((p) => p.quota?.remaining)).toEqual([4999, 4998]);
+    expect(JSON.parse(bed.state.data.get("github:quota")!)).toMatchObject({ remaining: 4998, limit: 5000 });
+  });
+
+  it("quarantines an issue that fails validation, with its external id and a reason", async () => {
+    const bed = await served({ total: 10, pullEvery: 0 });
+    bed.fake.repo.items.get(3)!.title = "";
+    bed.fake.repo.items.get(5)!.title = "bad\u0000title";
+    const pages = await listAll(bed.adapter);
+    const invalid = pages.flatMap((p) => p.invalid);
+    expect(invalid.map((r) => r.externalId)).toEqual(["acme/widgets#3", "acme/widgets#5"]);
+    expect(invalid[1]!.reason).toContain("NUL");
+    expect(ids(pages)).toHaveLength(8);
+    expect(pages[0]!.received).toBe(10);
+  });
+
+  it("refuses a cursor that leaves the API's origin or the repository's issue listing", async () => {
+    const bed = await served({ total: 5 });
+    for (const cursor of [
+      "http://evil.example/repos/acme/widgets/issues?page=2",
+      `${bed.url}/repos/acme/other/issues?page=2`,
+      `${bed.url}/user/repos?page=2`,
+    ]) {
+      const err = await failureOf(bed.adapter.fetchPage({ cursor, limit: 100, updatedSince: null }));
+      expect(err.failure.kind).toBe("redirect");
+      expect(err.failure.message).toContain("next-page link was refused");
+    }
+    expect(bed.fake.log).toHaveLength(0);
+  });
+
+  it("does not follow a redirect of the listing (a renamed repository) and says what to do", async () => {
+    const bed = await served({ total: 5 });
+    bed.fake.renamed = true;
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err.failure.kind).toBe("redirect");
+    expect(err.failure.message).toContain("GITHUB_REPO");
+    expect(bed.fake.log).toHaveLength(1);
+  });
+
+  it("refuses a body over the byte cap instead of reading it whole", async () => {
+    const bed = await served({ total: 100 }, { maxBodyBytes: 4096 });
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err.failure.kind).toBe("too_large");
+  });
+
+  it("retries a 502 with backoff and then succeeds", async () => {
+    const bed = await served({ total: 5 });
+    bed.fake.serverErrors = 2;
+    const [page] = await listAll(bed.adapter);
+    expect(page!.attempts).toBe(3);
+    expect(page!.retried.map((f) => f.httpStatus)).toEqual([502, 502]);
+    expect(bed.sleeps).toHaveLength(2);
+  });
+});
+
+describe("GitHub adapter: incremental listing and conditional requests", () => {
+  it("asks for issues updated since the watermark, by update time, oldest first", async () => {
+    const bed = await served({ total: 120, now: new Date("2026-11-01T12:00:00Z") });
+    const since = bed.fake.repo.now().toISOString();
+    bed.fake.repo.advance(5000);
+    bed.fake.repo.update(11, { title: "Edited eleven" });
+    bed.fake.repo.advance(1000);
+    bed.fake.repo.update(3, { state: "closed" });
+    const pages = await listAll(bed.adapter, since);
+    expect(ids(pages)).toEqual(["acme/widgets#11", "acme/widgets#3"]);
+    expect(bed.fake.log[0]!.query).toContain("since=2026-11-01T12%3A00%3A00Z");
+    expect(bed.fake.log[0]!.query).toContain("sort=updated");
+  });
+
+  it("answers an unchanged repository with one free 304 and resends a changed one in full", async () => {
+    const bed = await served({ total: 50 });
+    const since = bed.fake.repo.now().toISOString();
+    const first = await listAll(bed.adapter, since);
+    expect(first.map((p) => [p.notModified, p.received])).toEqual([[false, 0]]);
+    const before = bed.fake.quotas.token.remaining;
+    const second = await bed.rebuild().fetchPage({ cursor: null, limit: 100, updatedSince: since });
+    expect(second.notModified).toBe(true);
+    expect(second.nextCursor).toBeNull();
+    expect(bed.fake.quotas.token.remaining).toBe(before);
+    expect(bed.fake.log.at(-1)).toMatchObject({ status: 304, conditional: true });
+    bed.fake.repo.advance(1000);
+    bed.fake.repo.update(8, { title: "Changed" });
+    const third = await listAll(bed.adapter, since);
+    expect(third[0]!.notModified).toBe(false);
+    expect(ids(third)).toEqual(["acme/widgets#8"]);
+  });
+
+  it("never sends If-None-Match for a listing that brought records, nor for full listings", async () => {
+    const bed = await served({ total: 50 });
+    const since = "2026-01-01T00:00:00Z";
+    await listAll(bed.adapter, since);
+    await listAll(bed.adapter, since);
+    await listAll(bed.adapter, null);
+    await listAll(bed.adapter, null);
+    expect(bed.fake.log.every((r) => !r.conditional && r.status === 200)).toBe(true);
+  });
+});
+
+describe("GitHub adapter: rate limits", () => {
+  it("stops before the quota runs out and defers to the reset; a later run resumes after it", async () => {
+    const bed = await served({ total: 500, pullEvery: 0 }, { quotaReserve: 1 });
+    bed.fake.setQuota(3, 20 * 60_000);
+    const resetAt = new Date(bed.fake.quotas.token.resetSec * 1000).toISOString();
+    const pages: FetchedPage[] = [];
+    let cursor: string | null = null;
+    const err = await failureOf(
+      (async () => {
+        for (;;) {
+          const page = await bed.adapter.fetchPage({ cursor, limit: 100, updatedSince: null });
+          pages.push(page);
+          cursor = page.nextCursor;
+        }
+      })(),
+    );
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect((err as UpstreamDeferred).nextAllowedAt).toBe(resetAt);
+    expect(pages).toHaveLength(2);
+    expect(bed.fake.log.every((r) => r.status === 200)).toBe(true); // never hit the wall
+    expect(bed.fake.quotas.token.remaining).toBe(1);
+    // A later run, still before the reset, defers without a request; after it, it carries on from the cursor.
+    const later = bed.rebuild();
+    await expect(later.fetchPage({ cursor, limit: 100, updatedSince: null })).rejects.toBeInstanceOf(
+      UpstreamDeferred,
+    );
+    expect(bed.fake.log).toHaveLength(2);
+    bed.fake.repo.advance(21 * 60_000);
+    const resumed = await bed.rebuild().fetchPage({ cursor, limit: 100, updatedSince: null });
+    expect(resumed.live[0]!.id).toBe("acme/widgets#201");
+  });
+
+  it("waits for the reset within the budget when GitHub says the quota is spent (403, remaining 0)", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 10 * 60_000, quotaReserve: 0 });
+    bed.fake.setQuota(0, 5 * 60_000);
+    const [page] = await listAll(bed.adapter);
+    expect(page!.live).toHaveLength(4);
+    expect(bed.fake.log.map((r) => r.status)).toEqual([403, 200]);
+    expect(bed.sleeps[0]).toBeGreaterThanOrEqual(5 * 60_000 - 1000);
+    expect(page!.retried[0]!.kind).toBe("rate_limited");
+  });
+
+  it("defers to the reset when the spent quota resets beyond the budget", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 30_000, quotaReserve: 0 });
+    bed.fake.setQuota(0, 40 * 60_000);
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect((err as UpstreamDeferred).nextAllowedAt).toBe(
+      new Date(bed.fake.quotas.token.resetSec * 1000 + 1000).toISOString(),
+    );
+    expect(err.failure.message).toContain("quota is exhausted");
+  });
+
+  it("sits out a secondary limit's retry-after within the budget", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 60_000 });
+    bed.fake.secondary = { times: 1, status: 403, retryAfterSec: 45 };
+    const [page] = await listAll(bed.adapter);
+    expect(page!.live).toHaveLength(4);
+    expect(bed.sleeps).toEqual([45_000]);
+  });
+
+  it("defers a secondary limit whose retry-after exceeds the budget, never ending silently", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 30_000 });
+    bed.fake.secondary = { times: 1, status: 429, retryAfterSec: 120 };
+    const start = bed.fake.repo.now().getTime();
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect(Date.parse((err as UpstreamDeferred).nextAllowedAt)).toBe(start + 120_000);
+    expect(err.failure.message).toContain("secondary rate limit");
+  });
+
+  it("waits at least a minute, then exponentially longer, for a secondary limit without retry-after", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 5 * 60_000 });
+    bed.fake.secondary = { times: 2, status: 403, retryAfterSec: null };
+    const [page] = await listAll(bed.adapter);
+    expect(page!.live).toHaveLength(4);
+    expect(bed.sleeps).toEqual([60_000, 120_000]);
+  });
+
+  it("defers a secondary limit without retry-after when a minute is beyond the budget", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 30_000 });
+    bed.fake.secondary = { times: 1, status: 403, retryAfterSec: null };
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect(bed.sleeps).toEqual([]);
+  });
+});
+
+describe("GitHub adapter: refusals", () => {
+  it("fails for good with 'GitHub refused the token' on a 401, never showing the token", async () => {
+    const bed = await served({ total: 5, token: "ghp_theRightOne" });
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err.failure).toMatchObject({ kind: "auth", httpStatus: 401, retryable: false });
+    expect(err.failure.message).toBe("GitHub refused the token: Bad credentials");
+    expectNoToken(bed, err.failure, err.message, err.retried);
+  });
+
+  it("fails for good with 'repository not found or not visible to this token' on a 404", async () => {
+    const bed = await served({ total: 5, public: false });
+    const other = bed.rebuild({ repo: { owner: "acme", name: "secret" } });
+    const err = await failureOf(listAll(other));
+    expect(err.failure.kind).toBe("not_found");
+    expect(err.failure.message).toContain("repository not found or not visible to this token");
+    const anonymous = await failureOf(listAll(bed.rebuild({ token: null })));
+    expect(anonymous.failure.kind).toBe("not_found");
+  });
+
+  it("lists a public repository without a token at the anonymous limit", async () => {
+    const bed = await served({ total: 5, public: true });
+    const [page] = await listAll(bed.rebuild({ token: null }));
+    expect(page!.quota).toMatchObject({ limit: 60, remaining: 59 });
+  });
+
+  it("keeps the token out of every log line, message, page and persisted state", async () => {
+    const bed = await served({ total: 230 }, { maxWaitMs: 5 * 60_000 });
+    bed.fake.secondary = { times: 1, status: 403, retryAfterSec: null };
+    bed.fake.serverErrors = 1;
+    const pages = await listAll(bed.adapter);
+    const confirmation = await bed.adapter.confirmDeleted!(["acme/widgets#1"]);
+    expect(bed.logs.length).toBeGreaterThan(0);
+    expectNoToken(bed, pages, confirmation, [...bed.state.data.values()]);
+  });
+});
+
+describe("GitHub adapter: confirming deletions", () => {
+  it("confirms deleted (410), transferred (301) and unknown (404) issues, keeps present ones, counts requests", async () => {
+    const bed = await served({ total: 20, pullEvery: 0 });
+    bed.fake.repo.delete(2);
+    bed.fake.repo.transfer(3, 777);
+    const result = await bed.adapter.confirmDeleted!([
+      "acme/widgets#1",
+      "acme/widgets#2",
+      "acme/widgets#3",
+      "acme/widgets#999",
+      "other/repo#1",
+      "simulator-task-7",
+    ]);
+    expect(result.deleted).toEqual([
+      "acme/widgets#2",
+      "acme/widgets#3",
+      "acme/widgets#999",
+      "other/repo#1",
+      "simulator-task-7",
+    ]);
+    expect(result.requests).toBe(4);
+    expect(bed.fake.log.map((r) => r.status)).toEqual([200, 410, 301, 404]);
+  });
+
+  it("confirms at most maxConfirmations ids per call", async () => {
+    const bed = await served({ total: 20, pullEvery: 0 }, { maxConfirmations: 3 });
+    for (const n of [1, 2, 3, 4, 5]) bed.fake.repo.delete(n);
+    const result = await bed.adapter.confirmDeleted!([1, 2, 3, 4, 5].map((n) => `acme/widgets#${n}`));
+    expect(result.deleted).toHaveLength(3);
+    expect(result.requests).toBe(3);
+  });
+
+  it("does not take an issue missed by a shifted page for deleted", async () => {
+    const bed = await served({ total: 200, pullEvery: 0 });
+    // Deleted while the listing is between pages 1 and 2: page 2 starts one issue later, so #101 is never listed.
+    bed.fake.afterListingPage = (page) => {
+      if (page === 1) bed.fake.repo.delete(50);
+      bed.fake.afterListingPage = null;
+    };
+    const seen = new Set(ids(await listAll(bed.adapter)));
+    const stored = Array.from({ length: 200 }, (_, i) => `acme/widgets#${i + 1}`);
+    const absent = stored.filter((id) => !seen.has(id));
+    expect(absent).toEqual(["acme/widgets#101"]);
+    const result = await bed.adapter.confirmDeleted!([...absent, "acme/widgets#50"]);
+    expect(result.deleted).toEqual(["acme/widgets#50"]);
+  });
+});

@@ -1,0 +1,238 @@
+// The sync against GitHub Issues (the fake, written from GitHub's docs), once for libSQL over real HTTP (test/node)
+// and once for D1 in the Workers runtime (test/workers): the engine, the adapter and the database together.
+import { sql } from "drizzle-orm";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { githubAdapterFromConfig } from "../../functions/upstreams/github/from-config";
+import type { GithubFetch } from "../../functions/upstreams/github/http";
+import { FakeGithub, type FakeGithubOptions } from "../fake-github/app";
+import { TEST_TOKEN } from "../fake-github/harness";
+import type { Harness, HarnessOptions, MakeHarness } from "./harness";
+import { expectRunInvariants, liveRows, sync, taskRows } from "./sync.suite";
+
+export type ServeFake = (
+  fake: FakeGithub,
+) => Promise<{ url: string; fetch: GithubFetch; close: () => Promise<void> }>;
+
+type Setup = { h: Harness; fake: FakeGithub; logs: string[] };
+
+const id = (n: number) => `acme/widgets#${n}`;
+
+/** Requests the fake answered since `from` (an index into its log). */
+const since = (fake: FakeGithub, from: number) => fake.log.slice(from);
+
+export function githubSyncSuite(make: MakeHarness, serve: ServeFake) {
+  async function setup(fakeOptions: FakeGithubOptions = {}, env: HarnessOptions["env"] = {}): Promise<Setup> {
+    const fake = new FakeGithub({ token: TEST_TOKEN, ...fakeOptions });
+    const served = await serve(fake);
+    onTestFinished(() => served.close());
+    // Every log line the service writes, to prove the token is in none of them.
+    const logs: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void logs.push(String(line)));
+    onTestFinished(() => spy.mockRestore());
+    let tick = 0;
+    const h = await make({
+      env: {
+        UPSTREAM: "github",
+        GITHUB_REPO: "acme/widgets",
+        GITHUB_TOKEN: TEST_TOKEN,
+        GITHUB_API_URL: served.url,
+        LOG_LEVEL: "debug",
+        ...env,
+      },
+      // Our clock follows GitHub's (the fake's), a millisecond further each reading, as manualClock does.
+      clock: () => new Date(fake.repo.nowMs + tick++),
+      upstream: (config) => (ctx) => {
+        if (!ctx.state) throw new Error("the engine passes the adapter its state store");
+        return githubAdapterFromConfig(config, { ...ctx, state: ctx.state, fetch: served.fetch });
+      },
+    });
+    return { h, fake, logs };
+  }
+
+  async function status(h: Harness) {
+    return (await (await h.app.request("/api/sync/status")).json()) as Record<string, unknown> & {
+      source: { kind: string; label: string };
+      quota: { remaining: number; limit: number; reset_at: string } | null;
+    };
+  }
+
+  describe("GitHub Issues upstream", () => {
+    it("creates one task per issue, skips pull requests, and maps status and link", async () => {
+      const { h, fake } = await setup({ total: 230, pullEvery: 5 });
+      const { status: code, run } = await sync(h);
+      expect(code).toBe(200);
+      expect(run.status).toBe("success");
+      expect(run.counts).toMatchObject({ fetched: 184, created: 184, ignored: 46, invalid: 0, deleted: 0 });
+      await expectRunInvariants(h.db, run);
+      const rows = await taskRows(h.db);
+      const issues = fake.repo.visibleIssues();
+      expect(rows.map((r) => r.external_id).sort()).toEqual(issues.map((i) => id(i.number)).sort());
+      const byId = new Map(rows.map((r) => [r.external_id, r]));
+      expect(byId.get(id(4))!.status).toBe("done");
+      expect(byId.get(id(7))!.status).toBe("in_progress");
+      expect(byId.get(id(3))!.status).toBe("todo");
+      // ceil(230 / 100) listing requests and nothing else: no task was absent, so nothing to confirm.
+      expect(fake.log.map((r) => r.status)).toEqual([200, 200, 200]);
+    });
+
+    it("an incremental sync asks GitHub for what changed since the watermark and applies it", async () => {
+      const { h, fake } = await setup({ total: 120 });
+      const fullStart = fake.repo.now();
+      await sync(h);
+      fake.repo.advance(10 * 60_000);
+      fake.repo.update(1, { title: "Renamed one" });
+      fake.repo.update(2, { state: "closed" });
+      fake.repo.create({ title: "Brand new", labels: ["In progress"] });
+      fake.repo.advance(10 * 60_000);
+      const from = fake.log.length;
+      const { run } = await sync(h, { mode: "incremental" });
+      expect(run.status).toBe("success");
+      expect(run.counts).toMatchObject({ fetched: 3, created: 1, updated: 2 });
+      const asked = new URLSearchParams(since(fake, from)[0]!.query);
+      expect(asked.get("sort")).toBe("updated");
+      // The watermark is GitHub's Date at the full sync's start, minus the overlap.
+      const overlapMs = h.config.SYNC_WATERMARK_OVERLAP_SECONDS * 1000;
+      expect(Date.parse(asked.get("since")!)).toBe(fullStart.getTime() - overlapMs);
+      const byId = new Map((await liveRows(h.db)).map((r) => [r.external_id, r]));
+      expect(byId.get(id(1))!.title).toBe("Renamed one");
+      expect(byId.get(id(2))!.status).toBe("done");
+      expect(byId.get(id(121))).toMatchObject({ title: "Brand new", status: "in_progress" });
+      await expectRunInvariants(h.db, run);
+    });
+
+    it("an incremental sync of an unchanged repository costs one request, answered 304 and free", async () => {
+      const { h, fake } = await setup({ total: 120 });
+      await sync(h);
+      const runs = [];
+      for (let i = 0; i < 3; i++) {
+        fake.repo.advance(10 * 60_000);
+        const from = fake.log.length;
+        const quotaBefore = fake.quotas.token.remaining;
+        const { run } = await sync(h, { mode: "incremental" });
+        runs.push({ run, requests: since(fake, from), spent: quotaBefore - fake.quotas.token.remaining });
+      }
+      // The first finds nothing (200, empty) and keeps its ETag; from then on each costs one free 304.
+      expect(runs[0]!.requests.map((r) => r.status)).toEqual([200]);
+      for (const later of runs.slice(1)) {
+        expect(later.run.status).toBe("success");
+        expect(later.run.counts.fetched).toBe(0);
+        expect(later.requests).toEqual([expect.objectContaining({ status: 304, conditional: true })]);
+        expect(later.spent).toBe(0);
+      }
+    });
+
+    it("deletes only what GitHub confirms gone: deleted (410), transferred (301), not a task a shifted page hid", async () => {
+      const { h, fake } = await setup({ total: 230, pullEvery: 5 });
+      await sync(h);
+      fake.repo.delete(2);
+      fake.repo.transfer(3, 31337);
+      // Deleted between pages 1 and 2 of the next listing: page 2 starts one issue later, so one live issue is
+      // never listed, and only a confirmation tells it apart from a deleted one.
+      fake.afterListingPage = (page) => {
+        if (page !== 1) return;
+        fake.repo.delete(51);
+        fake.afterListingPage = null;
+      };
+      const from = fake.log.length;
+      const { run } = await sync(h);
+      expect(run.status).toBe("success");
+      expect(run.counts.deleted).toBe(2);
+      const deleted = async () =>
+        (await taskRows(h.db))
+          .filter((r) => r.deleted_at !== null)
+          .map((r) => r.external_id)
+          .sort();
+      // #51 was listed on page 1 before it went, so this listing saw it; the hidden issue was confirmed present.
+      expect(await deleted()).toEqual([id(2), id(3)].sort());
+      const confirmations = since(fake, from).filter((r) => /\/issues\/\d+$/.test(r.path));
+      expect(confirmations.map((r) => r.status).sort()).toEqual([200, 301, 410]);
+      expect(run.message).toContain("still upstream");
+      await expectRunInvariants(h.db, run);
+      // The next full listing misses #51 and GitHub confirms it deleted; every issue GitHub has is a live task.
+      const next = await sync(h);
+      expect(next.run.counts.deleted).toBe(1);
+      expect(await deleted()).toEqual([id(2), id(3), id(51)].sort());
+      const live = (await liveRows(h.db)).map((r) => r.external_id).sort();
+      expect(live).toEqual(
+        fake.repo
+          .visibleIssues()
+          .map((i) => id(i.number))
+          .sort(),
+      );
+      await expectRunInvariants(h.db, next.run);
+    });
+
+    it("stops before the quota runs out, ends deferred until the reset, and resumes after it", async () => {
+      const { h, fake } = await setup({ total: 500, pullEvery: 0 });
+      fake.setQuota(8, 30 * 60_000);
+      const resetAt = new Date(fake.quotas.token.resetSec * 1000).toISOString();
+      const first = await sync(h);
+      expect(first.status).toBe(502);
+      expect(first.run.status).toBe("deferred");
+      expect(first.run.next_allowed_at).toBe(resetAt);
+      expect(first.run.errors.map((e) => e.message).join(" ")).toContain("quota is nearly spent");
+      expect(first.run.counts.created).toBe(300);
+      expect(fake.log.every((r) => r.status === 200)).toBe(true); // it never ran into GitHub's wall
+      const card = await status(h);
+      expect(card.quota).toEqual({ remaining: 5, limit: 5000, reset_at: resetAt });
+      fake.repo.advance(31 * 60_000);
+      const retried = await h.app.request(`/api/sync/runs/${first.run.id}/retry`, { method: "POST" });
+      const resumed = (await retried.json()) as { status: string; counts: { created: number } };
+      expect(resumed.status).toBe("success");
+      expect(resumed.counts.created).toBe(200);
+      expect(await liveRows(h.db)).toHaveLength(500);
+      expect(fake.log.filter((r) => r.path.endsWith("/issues"))).toHaveLength(5);
+    });
+
+    it("sits out a secondary rate limit within the run's wait budget", async () => {
+      const { h, fake } = await setup({ total: 50 });
+      fake.secondary = { times: 1, status: 403, retryAfterSec: 12 };
+      const { run } = await sync(h);
+      expect(run.status).toBe("success");
+      expect(h.sleeps).toContain(12_000);
+      expect(run.counts.created).toBe(40);
+    });
+
+    it("a refused token fails the run with 'GitHub refused the token', and the token is shown nowhere", async () => {
+      const { h, logs } = await setup({ total: 20, token: "ghp_someoneElsesToken" });
+      const res = await sync(h);
+      expect(res.status).toBe(502);
+      expect(res.run.status).toBe("failed");
+      expect(res.run.message).toContain("GitHub refused the token: Bad credentials");
+      const card = await status(h);
+      expect(card.source).toEqual({ kind: "github", label: "GitHub · acme/widgets" });
+      const runs = await (await h.app.request("/api/sync/runs")).text();
+      const errors = await h.db.all(sql`select * from sync_errors`);
+      for (const text of [
+        JSON.stringify(res.json),
+        JSON.stringify(card),
+        runs,
+        JSON.stringify(errors),
+        ...logs,
+      ]) {
+        expect(text).not.toContain(TEST_TOKEN);
+      }
+      expect(logs.length).toBeGreaterThan(0);
+    });
+
+    it("a repository GitHub does not show fails the run with a message that says so", async () => {
+      const { h } = await setup({ total: 20 }, { GITHUB_REPO: "acme/missing" });
+      const res = await sync(h);
+      expect(res.run.status).toBe("failed");
+      expect(res.run.message).toContain("repository not found or not visible to this token");
+    });
+
+    it("the status endpoint names the source and the quota GitHub last reported", async () => {
+      const { h, fake } = await setup({ total: 20, quotaLimit: 5000 });
+      expect((await status(h)).quota).toBeNull();
+      await sync(h);
+      const card = await status(h);
+      expect(card.source.label).toBe("GitHub · acme/widgets");
+      expect(card.quota).toEqual({
+        remaining: 4999,
+        limit: 5000,
+        reset_at: new Date(fake.quotas.token.resetSec * 1000).toISOString(),
+      });
+    });
+  });
+}
