@@ -59,9 +59,10 @@ describe("dashboard in GitHub mode", () => {
     expect(quota).toContain(`${fake.quotas.token.remaining.toLocaleString("en-US")} of 5,000 requests left`);
     await page.getByTestId("task-row").first().waitFor();
     expect(await page.getByTestId("simulator-panel").count()).toBe(0);
-    // No simulator API in GitHub mode: the path falls through to the dashboard's HTML, never simulator JSON.
+    // No simulator API in GitHub mode: a JSON 404, never simulator settings (and never the dashboard's HTML).
     const simulator = await server.api("/simulator/config");
-    expect(simulator.headers.get("content-type")).not.toContain("json");
+    expect(simulator.status).toBe(404);
+    expect(await simulator.json()).toMatchObject({ error: { code: "not_found" } });
     const html = await page.content();
     expect(html).not.toContain(TEST_TOKEN);
     expect(problems).toEqual([]);
@@ -105,7 +106,16 @@ describe("GitHub mode on the Workers runtime (wrangler dev, local D1)", () => {
     );
     try {
       const synced = await workers.api("/api/sync", { method: "POST", body: { mode: "full" } });
-      const run = (await synced.json()) as { status: string; counts: { created: number; ignored: number } };
+      let run = (await synced.json()) as {
+        id: number;
+        status: string;
+        counts: { created: number; ignored: number };
+      };
+      // The Workflow drives the run; past SYNC_WAIT_SECONDS the answer is 202 and the run is followed.
+      for (let i = 0; run.status === "running" && i < 120; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        run = (await (await workers.api(`/api/sync/runs/${run.id}`)).json()) as typeof run;
+      }
       expect(run).toMatchObject({ status: "success", counts: { created: 32, ignored: 8 } });
       const status = await (await workers.api("/api/sync/status")).text();
       expect(JSON.parse(status)).toMatchObject({
