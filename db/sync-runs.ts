@@ -137,6 +137,25 @@ export async function finishRun(db: Db, f: Finish) {
   ]);
 }
 
+/** A run's counts as one object (the API's `counts`, the "sync finished" log line). */
+export function runCounts(run: SyncRun) {
+  return {
+    fetched: run.fetched,
+    created: run.created,
+    updated: run.updated,
+    unchanged: run.unchanged,
+    deleted: run.deleted,
+    skipped: run.skipped,
+    invalid: run.invalid,
+    ignored: run.ignored,
+  };
+}
+
+/** How long a finished run took, in ms; null while it runs. */
+export function runDurationMs(run: SyncRun): number | null {
+  return run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
+}
+
 export async function getRun(db: Db, id: number): Promise<SyncRun | undefined> {
   const [run] = await db.select().from(syncRuns).where(eq(syncRuns.id, id));
   return run;

@@ -10,6 +10,8 @@ import {
   lastSuccessAt,
   latestRun,
   listRuns,
+  runCounts,
+  runDurationMs,
   runErrors,
 } from "../../db/sync-runs";
 import { ApiError, type ErrorCode } from "../http/errors";
@@ -102,19 +104,10 @@ export async function runView(
     retry_of: run.retryOf,
     started_at: run.startedAt,
     finished_at: run.finishedAt,
-    duration_ms: run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
+    duration_ms: runDurationMs(run),
     pages: run.pages,
     attempts: run.attempts,
-    counts: {
-      fetched: run.fetched,
-      created: run.created,
-      updated: run.updated,
-      unchanged: run.unchanged,
-      deleted: run.deleted,
-      skipped: run.skipped,
-      invalid: run.invalid,
-      ignored: run.ignored,
-    },
+    counts: runCounts(run),
     message: run.message,
     next_allowed_at: run.nextAllowedAt,
     errors: rows.map((e) => ({

@@ -3,7 +3,7 @@
 // in another invocation (a Workflow step) or be replayed after it committed without counting anything twice.
 import { isLeaseLost, renewLease, stillHolds } from "../../db/lease";
 import type { SyncRun } from "../../db/schema";
-import { getRun } from "../../db/sync-runs";
+import { getRun, runCounts, runDurationMs } from "../../db/sync-runs";
 import { UpstreamDeferred } from "../upstreams/adapter";
 import { concludeInterrupted, concludeListing, waitForUpstream } from "./conclude";
 import type { RunContext, SyncDeps } from "./context";
@@ -169,15 +169,8 @@ async function logFinished(deps: SyncDeps, runId: number) {
     status: run.status,
     pages: run.pages,
     attempts: run.attempts,
-    fetched: run.fetched,
-    created: run.created,
-    updated: run.updated,
-    unchanged: run.unchanged,
-    deleted: run.deleted,
-    skipped: run.skipped,
-    invalid: run.invalid,
-    ignored: run.ignored,
-    ms: run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
+    ...runCounts(run),
+    ms: runDurationMs(run),
     message: run.message,
   });
 }

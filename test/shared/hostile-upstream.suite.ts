@@ -402,7 +402,6 @@ export function hostileUpstreamSuite(make: MakeHarness) {
         sim: { total: 100, pagination: "page", churn: { updates: 0, creates: 0, deletes: 2 } },
         env: { SYNC_PAGE_SIZE: "10" },
       });
-      const { upstream: _ } = scripted([]);
       await sync(h);
       h.simulator.configure({ churn: { updates: 0, creates: 0, deletes: 2 } });
       const { run } = await sync(h, { mode: "full" });
