@@ -28,6 +28,8 @@ export type PageCounts = {
 };
 
 export type Checkpoint = {
+  /** Pages the batch commits. */
+  pages: number;
   cursor: string | null;
   /** The listing's watermark (set by its first page). */
   highWater: string | null;
@@ -37,7 +39,7 @@ export type Checkpoint = {
   ignored: number;
 };
 
-/** Advances the run's checkpoint and adds the page's counts; goes in the same batch as the page's rows. */
+/** Advances the run's checkpoint and adds the pages' counts; goes in the same batch as the pages' rows. */
 export function checkpointStatement(db: Db, runId: number, now: string, counts: PageCounts, cp: Checkpoint) {
   return db
     .update(syncRuns)
@@ -47,7 +49,7 @@ export function checkpointStatement(db: Db, runId: number, now: string, counts: 
       highWater: cp.highWater,
       cursorTrail: cp.cursorTrail,
       snapshotComplete: cp.snapshotComplete,
-      pages: sql`${syncRuns.pages} + 1`,
+      pages: sql`${syncRuns.pages} + ${cp.pages}`,
       attempts: sql`${syncRuns.attempts} + ${cp.attempts}`,
       fetched: sql`${syncRuns.fetched} + ${counts.fetched}`,
       created: sql`${syncRuns.created} + ${counts.created}`,

@@ -60,6 +60,11 @@ export const configSchema = z
     SYNC_RUNNER: z.enum(["workflow", "in-process"]).default("workflow"),
     // POST /api/sync waits this long for the run to end, then answers 202 and lets it go on.
     SYNC_WAIT_SECONDS: z.coerce.number().min(0).max(600).default(20),
+    // A commit gathers whole pages up to this many records: fewer, larger transactions rewrite fewer index pages.
+    // 1 commits every page alone.
+    SYNC_COMMIT_RECORDS: z.coerce.number().int().min(1).max(20_000).default(5000),
+    // Request the next page while the current one is written ("false": one request at a time, after each page).
+    SYNC_READ_AHEAD: z.stringbool().default(true),
     // One slice of a run (a Workflow step on Workers): at most this many pages, statements and seconds.
     SYNC_SLICE_PAGES: z.coerce.number().int().min(1).max(100_000).default(50),
     SYNC_SLICE_STATEMENTS: z.coerce.number().int().min(30).max(100_000).default(400),

@@ -5,12 +5,14 @@ import { isLeaseLost, renewLease, stillHolds } from "../../db/lease";
 import type { SyncRun } from "../../db/schema";
 import { getRun, runCounts, runDurationMs } from "../../db/sync-runs";
 import { UpstreamDeferred } from "../upstreams/adapter";
+import { addToGroup, commitGroup, emptyGroup, groupStatements, overlapsGroup } from "./commit";
 import { concludeInterrupted, concludeListing, waitForUpstream } from "./conclude";
 import type { RunContext, SyncDeps } from "./context";
 import { iso, leaseUntil } from "./context";
 import { CursorGuard, parseTrail } from "./cursor-guard";
 import { startHeartbeat } from "./heartbeat";
-import { commitPage } from "./page";
+import { pageIds, planStoredPage } from "./page";
+import { pageReader } from "./read-ahead";
 import { listingWatermark } from "./watermark";
 
 export type SliceBudget = {
@@ -70,33 +72,64 @@ export function newContext(deps: SyncDeps, run: SyncRun, signal: AbortSignal): R
 /** Pages until the listing ends (true) or the budget would be exceeded by another page (false). */
 async function listPages(ctx: RunContext, budget: SliceBudget, startedAt: number): Promise<boolean> {
   const { upstream, settings, clock, afterPage } = ctx.deps;
-  let cursor = ctx.run.cursor;
+  const reader = pageReader(
+    (req) => upstream.fetchPage(req),
+    { limit: settings.pageSize, updatedSince: ctx.run.since },
+    ctx.signal,
+  );
   const guard = new CursorGuard(settings.maxPages, ctx.run.pages, parseTrail(ctx.run.cursorTrail));
-  let lastPageCost = 0;
-  for (;;) {
-    const spent =
-      ctx.committedPages >= budget.pages ||
-      ctx.statements + lastPageCost + CONCLUDE_STATEMENTS > budget.statements ||
-      clock().getTime() - startedAt >= budget.ms;
-    if (ctx.committedPages > 0 && spent) return false;
-    const requestedAt = clock();
-    const page = await upstream.fetchPage({
-      cursor,
-      limit: settings.pageSize,
-      updatedSince: ctx.run.since,
-      signal: ctx.signal,
-    });
-    ctx.pendingAttempts += page.attempts;
-    for (const f of page.retried) ctx.retried.push({ ...f, retryable: true });
-    guard.check(cursor, page);
-    ctx.cursorTrail = guard.trail;
-    ctx.highWater ??= listingWatermark(page.upstreamNow, requestedAt);
-    const before = ctx.statements;
-    await commitPage(ctx, page);
-    lastPageCost = ctx.statements - before;
+  const group = emptyGroup();
+  let cursor = ctx.run.cursor;
+  /** Statements the latest page took (its read and its writes): what the next one is expected to take. */
+  let pageCost = 0;
+  const pagesTaken = () => ctx.committedPages + group.pages.length;
+  // Whether `more` further pages fit in the slice's page and statement budgets.
+  const fits = (more: number) =>
+    pagesTaken() + more <= budget.pages &&
+    ctx.statements + groupStatements(group) + pageCost * more + CONCLUDE_STATEMENTS <= budget.statements;
+  const commit = async () => {
+    if (group.pages.length === 0) return;
+    await commitGroup(ctx, group);
     await afterPage?.(ctx.run.id, ctx.run.pages + ctx.committedPages);
-    if (page.nextCursor === null) return true;
-    cursor = page.nextCursor;
+  };
+  /** The next page, checked by the cursor guard; a failure first commits the pages already planned. */
+  const readPage = async () => {
+    try {
+      const requestedAt = clock();
+      const page = await reader.read(cursor);
+      ctx.pendingAttempts += page.attempts;
+      for (const f of page.retried) ctx.retried.push({ ...f, retryable: true });
+      guard.check(cursor, page);
+      ctx.cursorTrail = guard.trail;
+      ctx.highWater ??= listingWatermark(page.upstreamNow, requestedAt);
+      return page;
+    } catch (err) {
+      reader.cancel();
+      await commit();
+      throw err;
+    }
+  };
+  try {
+    for (;;) {
+      const spent = !fits(1) || clock().getTime() - startedAt >= budget.ms;
+      if (pagesTaken() > 0 && spent) {
+        await commit();
+        return false;
+      }
+      const page = await readPage();
+      if (settings.readAhead && page.nextCursor !== null && fits(2)) reader.readAhead(page.nextCursor);
+      const ids = pageIds(page);
+      if (overlapsGroup(group, ids)) await commit();
+      const before = ctx.statements;
+      const planned = await planStoredPage(ctx, page, ids);
+      addToGroup(group, planned);
+      pageCost = ctx.statements - before + planned.statements.length;
+      if (page.nextCursor === null || group.records >= settings.commitRecords) await commit();
+      if (page.nextCursor === null) return true;
+      cursor = page.nextCursor;
+    }
+  } finally {
+    reader.cancel();
   }
 }
 
@@ -115,7 +148,7 @@ export async function advanceRun(
     statements: ctx.statements + 1,
   });
   const controller = new AbortController();
-  if (!run || run.status !== "running") return { ended: true, waitUntil: null, pages: 0, statements: 1 };
+  if (run?.status !== "running") return { ended: true, waitUntil: null, pages: 0, statements: 1 };
   const ctx = newContext(deps, run, controller.signal);
   const heartbeat = startHeartbeat({
     intervalMs: deps.settings.heartbeatMs,

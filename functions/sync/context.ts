@@ -20,6 +20,10 @@ export type SyncSettings = {
   /** Incremental listings re-read this much before the watermark. */
   watermarkOverlapMs: number;
   errorRetentionDays: number;
+  /** A commit gathers whole pages until it holds this many records (one batch, one transaction). */
+  commitRecords: number;
+  /** Request the next page while the current one is written. */
+  readAhead: boolean;
   /** One slice's budget; a run continues in the next slice from its checkpoint. */
   slice: { pages: number; statements: number; ms: number };
 };

@@ -1,12 +1,29 @@
-// One page of a listing: read the stored state of its ids, plan it, and commit its rows, markers, errors and
-// the run's checkpoint in one batch headed by the lease renewal (a run that lost its lease writes nothing).
+// One page of a listing, read and planned: the stored state of its ids is read (one query) and what the page
+// changes becomes statements, written later with the other pages of its commit (see commit.ts).
+import type { BatchItem } from "drizzle-orm/batch";
 import { seenStatements, tombstoneStatements, untombstoneStatements } from "../../db/absence";
-import { renewLeaseStatement } from "../../db/lease";
-import { checkpointStatement, errorStatements } from "../../db/sync-runs";
+import { errorStatements, type PageCounts } from "../../db/sync-runs";
 import { loadByExternalIds, upsertStatements } from "../../db/task-sync";
 import type { FetchedPage, InvalidRecord } from "../upstreams/adapter";
-import { iso, leaseUntil, type RunContext } from "./context";
+import { iso, type RunContext } from "./context";
 import { planPage } from "./plan-page";
+
+/** A page planned against the stored state, waiting to be committed. */
+export type PlannedPage = {
+  /** Every upstream id the page names: a later page naming one of them must see this page committed first. */
+  ids: string[];
+  /** The page's writes (tasks, markers, errors), in the order they must run. */
+  statements: BatchItem<"sqlite">[];
+  counts: PageCounts;
+  /** Records the page carried: a commit gathers pages up to a number of records. */
+  records: number;
+  /** Requests the page took (retries included). */
+  attempts: number;
+  ignored: number;
+  nextCursor: string | null;
+  /** The cursor guard's trail after this page: the checkpoint that commits the page stores it. */
+  cursorTrail: string | null;
+};
 
 /** A standard digest of an invalid record (its id and payload): the quarantine keeps one row per payload. */
 async function fingerprint(rec: InvalidRecord): Promise<string> {
@@ -15,13 +32,25 @@ async function fingerprint(rec: InvalidRecord): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function commitPage(ctx: RunContext, page: FetchedPage): Promise<void> {
+/** Every upstream id a page names (live, tombstoned, or on an invalid record). */
+export function pageIds(page: FetchedPage): string[] {
+  const ids = new Set([...page.live, ...page.tombstones].map((r) => r.id));
+  for (const rec of page.invalid) if (rec.externalId !== null) ids.add(rec.externalId);
+  return [...ids];
+}
+
+/**
+ * Reads the stored state of the page's ids and plans the page. The run's listing state (previous versions,
+ * tombstones seen) moves on at once: the next page is planned after this one even before either is committed.
+ */
+export async function planStoredPage(
+  ctx: RunContext,
+  page: FetchedPage,
+  ids = pageIds(page),
+): Promise<PlannedPage> {
   const { db, clock } = ctx.deps;
-  const now = clock();
-  const nowIso = iso(now);
-  const ids = [...new Set([...page.live, ...page.tombstones].map((r) => r.id))];
-  for (const rec of page.invalid) if (rec.externalId !== null) ids.push(rec.externalId);
-  const stored = await loadByExternalIds(db, [...new Set(ids)]);
+  const nowIso = iso(clock());
+  const stored = await loadByExternalIds(db, ids);
   ctx.statements++;
   const fingerprints = await Promise.all(page.invalid.map(fingerprint));
   const plan = planPage({
@@ -36,30 +65,27 @@ export async function commitPage(ctx: RunContext, page: FetchedPage): Promise<vo
   const listing = ctx.scope.listingId;
   const shown = ctx.scope.absence ? plan.shownTaskIds.filter((id) => id <= ctx.scope.baseTaskId) : [];
   const revived = plan.liveTaskIds.filter((id) => ctx.tombstoned.has(id));
-  const last = page.nextCursor === null;
-  const statements = [
-    // Conditional on the checkpoint this slice started from: a replayed slice cannot commit a page twice.
-    renewLeaseStatement(db, ctx.run.id, leaseUntil(ctx, now), ctx.run.pages + ctx.committedPages),
+  const statements: BatchItem<"sqlite">[] = [
     ...upsertStatements(db, plan.writes),
     ...seenStatements(db, listing, shown),
     ...tombstoneStatements(db, listing, plan.tombstonedTaskIds),
     ...untombstoneStatements(db, listing, revived),
     ...errorStatements(db, ctx.run.id, [...ctx.retried.splice(0), ...plan.errors]),
-    checkpointStatement(db, ctx.run.id, nowIso, plan.counts, {
-      cursor: page.nextCursor,
-      highWater: ctx.highWater,
-      cursorTrail: ctx.cursorTrail,
-      snapshotComplete: last,
-      attempts: ctx.pendingAttempts,
-      ignored: page.ignored,
-    }),
-  ] as const;
-  await db.batch(statements);
-  ctx.statements += statements.length;
+  ];
+  const attempts = ctx.pendingAttempts;
   ctx.pendingAttempts = 0;
-  ctx.committedPages++;
   ctx.previous = plan.versions;
   ctx.tombstones += plan.tombstonedTaskIds.length;
   for (const id of plan.tombstonedTaskIds) ctx.tombstoned.add(id);
   for (const id of revived) ctx.tombstoned.delete(id);
+  return {
+    ids,
+    statements,
+    counts: plan.counts,
+    records: page.live.length + page.tombstones.length + page.invalid.length,
+    attempts,
+    ignored: page.ignored,
+    nextCursor: page.nextCursor,
+    cursorTrail: ctx.cursorTrail,
+  };
 }

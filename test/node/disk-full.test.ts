@@ -7,7 +7,7 @@ import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
 import { createLibsqlDb } from "../../db/libsql";
-import { buildHarness } from "../shared/harness";
+import { buildHarness, PAGE_BY_PAGE } from "../shared/harness";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -43,7 +43,7 @@ describe("a database that fills up mid-sync", () => {
     const db = await fileDb();
     let filled = false;
     const h = buildHarness(db, "libsql", {
-      env: { SYNC_PAGE_SIZE: "10" },
+      env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "10" },
       sim: { total: 200 },
       afterPage: async (_run, page) => {
         // Once: the disk fills during the first sync only.

@@ -22,6 +22,13 @@ export type HarnessOptions = {
   afterPage?: AppDeps["afterPage"];
 };
 
+/**
+ * Every page committed alone, the next requested only after it: for tests that act between two pages (a crash,
+ * a fault armed for the next request, another process taking the lease). By default a commit gathers pages
+ * and the next page is requested while the current one is written.
+ */
+export const PAGE_BY_PAGE = { SYNC_COMMIT_RECORDS: "1", SYNC_READ_AHEAD: "false" } as const;
+
 export type Harness = {
   app: App;
   config: Config;

@@ -7,29 +7,9 @@ import { upsertStatements } from "../../db/task-sync";
 import { parseConfig } from "../../functions/config";
 import type { RunView } from "../../functions/routes/sync";
 import { contentHash } from "../../functions/sync/plan-page";
-import { type Harness, httpUpstream, type MakeHarness } from "./harness";
+import { type Harness, httpUpstream, type MakeHarness, PAGE_BY_PAGE } from "./harness";
+import { rec, scripted } from "./scripted-upstream";
 import { expectMirrors, expectRunInvariants, liveRows, sync, taskRows } from "./sync.suite";
-
-type Rec = { id: string; title: string; status: string; updated_at: string; deleted?: boolean };
-const rec = (id: string, updated_at = "2026-01-01T00:00:00.000Z", title = `Task ${id}`): Rec => ({
-  id,
-  title,
-  status: "todo",
-  updated_at,
-});
-
-/** An upstream serving fixed pages (page i's cursor is "c<i>"), with a Date header; counts requests. */
-function scripted(pages: Rec[][] | (() => Rec[][]), date = "Mon, 01 Jun 2026 00:00:00 GMT") {
-  const calls: string[] = [];
-  const fetch = async (url: string) => {
-    calls.push(url);
-    const list = typeof pages === "function" ? pages() : pages;
-    const i = Number(new URL(url).searchParams.get("cursor")?.slice(1) ?? 0);
-    const next = i + 1 < list.length ? `c${i + 1}` : null;
-    return Response.json({ data: list[i] ?? [], next_cursor: next }, { headers: { date } });
-  };
-  return { upstream: httpUpstream("http://upstream.test", fetch), calls };
-}
 
 async function userDelete(h: Harness, externalId: string) {
   const [row] = await h.db.all<{ id: number }>(sql`select id from tasks where external_id = ${externalId}`);
@@ -233,7 +213,7 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       let taken = false;
       const h = await make({
         sim: { total: 60 },
-        env: { SYNC_PAGE_SIZE: "20" },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "20" },
         afterPage: async () => {
           if (taken) return;
           taken = true;
@@ -265,7 +245,7 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       let armed = false;
       const h = await make({
         sim: { total: 150 },
-        env: { SYNC_PAGE_SIZE: "50" },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "50" },
         afterPage: (_run, page) => {
           if (armed && page === 1) {
             armed = false;

@@ -6,7 +6,7 @@ import { acquireLease } from "../../db/lease";
 import type { RunView } from "../../functions/routes/sync";
 import type { Simulator } from "../../functions/simulator/dataset";
 import { runScheduledSync, runSync } from "../../functions/sync/engine";
-import { type Harness, httpUpstream, type MakeHarness, manualClock } from "./harness";
+import { type Harness, httpUpstream, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
 
 type Row = {
   external_id: string;
@@ -140,7 +140,7 @@ export function syncSuite(make: MakeHarness) {
     it("a crash between two pages keeps the committed pages, and the run log says exactly that", async () => {
       const h = await make({
         sim: { total: 150 },
-        env: { SYNC_PAGE_SIZE: "50" },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "50" },
         afterPage: (_run, page) => {
           if (page === 2) throw new Error("injected crash after page 2");
         },
@@ -204,7 +204,7 @@ export function syncSuite(make: MakeHarness) {
       const h = await make({
         clock,
         sim: { total: 90 },
-        env: { SYNC_PAGE_SIZE: "30", SYNC_LEASE_SECONDS: "5" },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "30", SYNC_LEASE_SECONDS: "5" },
         afterPage: async (_run, page) => {
           if (page !== 1 || taken) return;
           taken = true;
@@ -270,7 +270,7 @@ export function syncSuite(make: MakeHarness) {
       let tick: Awaited<ReturnType<typeof runScheduledSync>> | "not run" = "not run";
       const h = await make({
         sim: { total: 30 },
-        env: { SYNC_PAGE_SIZE: "10" },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "10" },
         afterPage: async (_run, page) => {
           if (page === 1) tick = await runScheduledSync(h.engine(), "*/5 * * * *");
         },
@@ -392,7 +392,7 @@ export function syncSuite(make: MakeHarness) {
       it(`recovers from a transient ${c.name} by retrying, and mirrors upstream`, async () => {
         const h = await make({
           sim: { total: 90, hang_ms: 5_000, retry_after_s: 2 },
-          env: { SYNC_PAGE_SIZE: "40", UPSTREAM_TIMEOUT_MS: "50" },
+          env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "40", UPSTREAM_TIMEOUT_MS: "50" },
           afterPage: (_run, page) => {
             if (page === 1) h.simulator.failNext([...c.faults]);
           },
@@ -412,7 +412,7 @@ export function syncSuite(make: MakeHarness) {
     it("a page that keeps failing ends the run partial at its checkpoint, and a retry resumes there", async () => {
       const h = await make({
         sim: { total: 120 },
-        env: { SYNC_PAGE_SIZE: "50" },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "50" },
         afterPage: (_run, page) => {
           if (page === 1 && h.simulator.pendingFailures.length === 0 && !h.sleeps.length) {
             h.simulator.failNext(["http_503", "http_503", "http_503", "http_503"]);

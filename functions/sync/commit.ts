@@ -1,0 +1,72 @@
+// Planned pages are written together, one batch (one transaction) for several pages: every batch rewrites the
+// index pages its rows land on (the title index and the search index take rows anywhere), so fewer, larger
+// commits write far less. The batch is headed by the lease renewal, conditional on the checkpoint the slice
+// started from (a run that lost its lease, or a replayed slice, writes nothing), and ends with the checkpoint.
+import type { BatchItem } from "drizzle-orm/batch";
+import { renewLeaseStatement } from "../../db/lease";
+import { checkpointStatement, type PageCounts } from "../../db/sync-runs";
+import { iso, leaseUntil, type RunContext } from "./context";
+import type { PlannedPage } from "./page";
+
+export type CommitGroup = { pages: PlannedPage[]; ids: Set<string>; records: number; statements: number };
+
+export const emptyGroup = (): CommitGroup => ({ pages: [], ids: new Set(), records: 0, statements: 0 });
+
+/** Statements the group's batch runs: its pages' plus the lease renewal and the checkpoint. */
+export const groupStatements = (group: CommitGroup) => (group.pages.length === 0 ? 0 : group.statements + 2);
+
+/**
+ * A page naming an id a pending page names was planned, or must be planned, against a stored state that pending
+ * page changes: the group is committed before that page is read.
+ */
+export function overlapsGroup(group: CommitGroup, ids: readonly string[]): boolean {
+  return ids.some((id) => group.ids.has(id));
+}
+
+export function addToGroup(group: CommitGroup, page: PlannedPage): void {
+  group.pages.push(page);
+  for (const id of page.ids) group.ids.add(id);
+  group.records += page.records;
+  group.statements += page.statements.length;
+}
+
+function sumCounts(pages: PlannedPage[]): PageCounts {
+  const total: PageCounts = {
+    fetched: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 0,
+    skipped: 0,
+    invalid: 0,
+  };
+  for (const { counts } of pages)
+    for (const k of Object.keys(total) as (keyof PageCounts)[]) total[k] += counts[k];
+  return total;
+}
+
+/** Writes the group's pages and the checkpoint after its last page in one batch, and empties the group. */
+export async function commitGroup(ctx: RunContext, group: CommitGroup): Promise<void> {
+  const { pages } = group;
+  const last = pages.at(-1);
+  if (!last) return;
+  const { db, clock } = ctx.deps;
+  const now = clock();
+  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+    renewLeaseStatement(db, ctx.run.id, leaseUntil(ctx, now), ctx.run.pages + ctx.committedPages),
+    ...pages.flatMap((p) => p.statements),
+    checkpointStatement(db, ctx.run.id, iso(now), sumCounts(pages), {
+      pages: pages.length,
+      cursor: last.nextCursor,
+      highWater: ctx.highWater,
+      cursorTrail: last.cursorTrail,
+      snapshotComplete: last.nextCursor === null,
+      attempts: pages.reduce((n, p) => n + p.attempts, 0),
+      ignored: pages.reduce((n, p) => n + p.ignored, 0),
+    }),
+  ];
+  await db.batch(statements);
+  ctx.statements += statements.length;
+  ctx.committedPages += pages.length;
+  Object.assign(group, emptyGroup());
+}
