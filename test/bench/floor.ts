@@ -31,14 +31,14 @@ const BARE_TABLE = `create table tasks (id integer primary key, external_id text
 
 /**
  * Seconds to upsert `pages` into a table with an integer primary key and a unique external_id only: one multi-row
- * upsert and one transaction per page, WAL, synchronous=NORMAL, as the service's libSQL connection runs.
+ * upsert and one transaction per page, WAL, and the service's durability (synchronous=FULL, see db/libsql.ts).
  */
 export async function floorSeconds(pages: string[][][]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "tasksync-floor-"));
   const client = createClient({ url: `file:${join(dir, "floor.db")}`, concurrency: 1 });
   try {
     await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA synchronous = NORMAL");
+    await client.execute("PRAGMA synchronous = FULL");
     await client.execute(BARE_TABLE);
     const now = new Date().toISOString();
     const started = performance.now();
