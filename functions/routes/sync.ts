@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Cron } from "croner";
 import type { Context } from "hono";
+import { databaseFault } from "../../db/database-faults";
 import { reapIfExpired } from "../../db/lease";
 import { RUN_STATUSES, RUN_TRIGGERS, SYNC_MODES, type SyncRun } from "../../db/schema";
 import {
@@ -14,7 +15,7 @@ import {
   runDurationMs,
   runErrors,
 } from "../../db/sync-runs";
-import { ApiError, type ErrorCode } from "../http/errors";
+import { ApiError, databaseFaultError, type ErrorCode } from "../http/errors";
 import { idParam } from "../http/params";
 import { type AppEnv, createRouter, errorResponse } from "../router";
 import { inProcessLauncher, type RunLauncher } from "../runs/driver";
@@ -155,6 +156,12 @@ const runResponses = {
     description: "The run ended `failed` or `deferred`: the error names it, `run` has the details",
     content: { "application/json": { schema: RunErrorResponse } },
   },
+  503: {
+    description:
+      "The run ended `failed` because our database refused it (`database_busy`, `database_unavailable`): `Retry-After` says when to try again, `run` has the details",
+    headers: { "Retry-After": { schema: { type: "string" as const }, description: "Seconds to wait" } },
+    content: { "application/json": { schema: RunErrorResponse } },
+  },
 };
 
 const IdParam = z.object({ id: idParam() });
@@ -272,6 +279,23 @@ async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
     );
     return c.json(err.body(), err.status);
   };
+  /** A run our database stopped: the 503 for its fault (Retry-After included), with the run. */
+  const databaseFailed = async (run: SyncRun) => {
+    const view = await runView(db, run);
+    const cause = view.errors.find((e) => e.kind === "database");
+    if (!cause) return undefined;
+    const { error, retryAfterSeconds } = databaseFaultError(
+      databaseFault(new Error(cause.message)) ?? "ioerr",
+    );
+    const err = new ApiError(
+      error.code,
+      run.message ?? error.message,
+      undefined,
+      { run: view },
+      { run_id: run.id },
+    );
+    return c.json(err.body(), err.status, { "Retry-After": String(retryAfterSeconds) });
+  };
   switch (outcome.kind) {
     case "not_found":
       throw new ApiError("not_found", "Sync run not found");
@@ -298,7 +322,7 @@ async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
       // Upstream did nothing wrong here: this run was too slow to renew its lease and another took over.
       if (run.status === "abandoned")
         return fail("run_abandoned", run.message ?? "The run lost its lease", run);
-      return fail("upstream_failed", run.message ?? `Sync ${run.status}`, run);
+      return (await databaseFailed(run)) ?? fail("upstream_failed", run.message ?? `Sync ${run.status}`, run);
     }
   }
 }

@@ -65,8 +65,17 @@ export async function commitGroup(ctx: RunContext, group: CommitGroup): Promise<
       ignored: pages.reduce((n, p) => n + p.ignored, 0),
     }),
   ];
-  await db.batch(statements);
+  Object.assign(group, emptyGroup());
+  try {
+    await db.batch(statements);
+  } catch (err) {
+    // Nothing was written; the requests the pages took are still the run's, recorded when it ends.
+    for (const page of pages) {
+      ctx.pendingAttempts += page.attempts;
+      ctx.retried.push(...page.retried);
+    }
+    throw err;
+  }
   ctx.statements += statements.length;
   ctx.committedPages += pages.length;
-  Object.assign(group, emptyGroup());
 }

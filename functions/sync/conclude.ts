@@ -3,6 +3,7 @@
 
 import { eq, sql } from "drizzle-orm";
 import { clearListingStatements } from "../../db/absence";
+import { databaseFault, FAULT_MESSAGES } from "../../db/database-faults";
 import { holdLeaseStatements } from "../../db/lease";
 import { syncRuns } from "../../db/schema";
 import {
@@ -87,9 +88,17 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
     error = { at: iso(now), kind: "cursor", message: err.message, retryable: false };
   } else {
     const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    logger.error("sync crashed", { run_id: ctx.run.id, error: text });
-    message = `Internal error${progress}: ${text}`;
-    error = { at: iso(now), kind: "internal", message: text, retryable: true };
+    const fault = databaseFault(err);
+    if (fault) {
+      // Our database, not upstream nor a bug: the route answers 503 with the fault, the run says which.
+      logger.error("sync stopped by the database", { run_id: ctx.run.id, fault, error: text });
+      message = `Database failed${progress}: ${FAULT_MESSAGES[fault]} (${text})`;
+      error = { at: iso(now), kind: "database", message: text, retryable: true };
+    } else {
+      logger.error("sync crashed", { run_id: ctx.run.id, error: text });
+      message = `Internal error${progress}: ${text}`;
+      error = { at: iso(now), kind: "internal", message: text, retryable: true };
+    }
   }
   await finishRun(db, {
     runId: ctx.run.id,

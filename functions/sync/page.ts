@@ -2,7 +2,7 @@
 // changes becomes statements, written later with the other pages of its commit (see commit.ts).
 import type { BatchItem } from "drizzle-orm/batch";
 import { seenStatements, tombstoneStatements, untombstoneStatements } from "../../db/absence";
-import { errorStatements, type PageCounts } from "../../db/sync-runs";
+import { errorStatements, type NewError, type PageCounts } from "../../db/sync-runs";
 import { loadByExternalIds, upsertStatements } from "../../db/task-sync";
 import type { FetchedPage, InvalidRecord } from "../upstreams/adapter";
 import { iso, type RunContext } from "./context";
@@ -17,8 +17,9 @@ export type PlannedPage = {
   counts: PageCounts;
   /** Records the page carried: a commit gathers pages up to a number of records. */
   records: number;
-  /** Requests the page took (retries included). */
+  /** Requests the page took (retries included), and the failed attempts among them (in `statements` too). */
   attempts: number;
+  retried: NewError[];
   ignored: number;
   nextCursor: string | null;
   /** The cursor guard's trail after this page: the checkpoint that commits the page stores it. */
@@ -63,6 +64,7 @@ export async function planStoredPage(
   });
 
   const listing = ctx.scope.listingId;
+  const retried = ctx.retried.splice(0);
   const shown = ctx.scope.absence ? plan.shownTaskIds.filter((id) => id <= ctx.scope.baseTaskId) : [];
   const revived = plan.liveTaskIds.filter((id) => ctx.tombstoned.has(id));
   const statements: BatchItem<"sqlite">[] = [
@@ -70,7 +72,7 @@ export async function planStoredPage(
     ...seenStatements(db, listing, shown),
     ...tombstoneStatements(db, listing, plan.tombstonedTaskIds),
     ...untombstoneStatements(db, listing, revived),
-    ...errorStatements(db, ctx.run.id, [...ctx.retried.splice(0), ...plan.errors]),
+    ...errorStatements(db, ctx.run.id, [...retried, ...plan.errors]),
   ];
   const attempts = ctx.pendingAttempts;
   ctx.pendingAttempts = 0;
@@ -84,6 +86,7 @@ export async function planStoredPage(
     counts: plan.counts,
     records: page.live.length + page.tombstones.length + page.invalid.length,
     attempts,
+    retried,
     ignored: page.ignored,
     nextCursor: page.nextCursor,
     cursorTrail: ctx.cursorTrail,

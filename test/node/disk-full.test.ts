@@ -7,7 +7,8 @@ import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
 import { createLibsqlDb } from "../../db/libsql";
-import { buildHarness, PAGE_BY_PAGE } from "../shared/harness";
+import { buildHarness, httpUpstream, PAGE_BY_PAGE } from "../shared/harness";
+import { rec, scripted } from "../shared/scripted-upstream";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -73,5 +74,30 @@ describe("a database that fills up mid-sync", () => {
     expect(recovered.status).toBe("success");
     const [{ total }] = await db.all<{ total: number }>(sql`select count(*) as total from tasks`);
     expect(total).toBe(200);
+  });
+
+  it("a sync the full disk stops before its first page answers 503 database_unavailable, not 502", async () => {
+    const db = await fileDb();
+    const { fetch: serve } = scripted([Array.from({ length: 300 }, (_, i) => rec(`t${i}`))]);
+    // The disk fills while the run's first page is on its way (the run itself has started).
+    const upstream = httpUpstream("http://upstream.test", async (url) => {
+      await limitToCurrentSize(db);
+      return serve(url);
+    });
+    const h = buildHarness(db, "libsql", { upstream });
+    const res = await h.app.request("/api/sync", { method: "POST" });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("30");
+    const body = (await res.json()) as {
+      error: { code: string; message: string };
+      run: Omit<RunBody, "errors"> & { attempts: number; errors: { kind: string }[] };
+    };
+    expect(body.error.code).toBe("database_unavailable");
+    expect(body.error.message).toMatch(/database or its disk is full/);
+    // The run started (its row fit) and says what stopped it.
+    expect(body.run).toMatchObject({ status: "failed", pages: 0, attempts: 1 });
+    expect(body.run.errors.map((e) => e.kind)).toEqual(["database"]);
+    const [{ n }] = await db.all<{ n: number }>(sql`select count(*) as n from tasks`);
+    expect(n).toBe(0);
   });
 });
