@@ -4,7 +4,7 @@ import { readUpstreamState } from "../../db/upstream-state";
 import { type Config, upstreamKind } from "../config";
 import type { Quota, UpstreamSource } from "./adapter";
 import { githubSource } from "./github/from-config";
-import { QUOTA_KEY } from "./github/http";
+import { parseStoredQuota, quotaKey } from "./github/http";
 
 export function upstreamSource(config: Config): UpstreamSource {
   const kind = upstreamKind(config);
@@ -14,16 +14,8 @@ export function upstreamSource(config: Config): UpstreamSource {
   return { kind, label: "Simulator" };
 }
 
-/** The quota GitHub last reported (persisted by the adapter); null for upstreams without one, or before any call. */
+/** The quota GitHub last reported for this token (persisted by the adapter); null for upstreams without one. */
 export async function upstreamQuota(db: Db, config: Config): Promise<Quota | null> {
   if (upstreamKind(config) !== "github") return null;
-  const stored = await readUpstreamState(db, QUOTA_KEY);
-  if (!stored) return null;
-  try {
-    const q = JSON.parse(stored) as Partial<Quota>;
-    const valid = Number.isInteger(q.remaining) && Number.isInteger(q.limit) && typeof q.resetAt === "string";
-    return valid ? (q as Quota) : null;
-  } catch {
-    return null;
-  }
+  return parseStoredQuota(await readUpstreamState(db, await quotaKey(config.GITHUB_TOKEN ?? null)));
 }

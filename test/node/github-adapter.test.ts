@@ -3,6 +3,8 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { type FetchedPage, UpstreamDeferred, UpstreamError } from "../../functions/upstreams/adapter";
 import type { GithubAdapterOptions } from "../../functions/upstreams/github/adapter";
+import { quotaKey } from "../../functions/upstreams/github/http";
+
 import type { FakeGithubOptions } from "../fake-github/app";
 import { githubTestbed, listAll, TEST_TOKEN, type Testbed } from "../fake-github/harness";
 import { serveFakeGithub } from "../fake-github/server";
@@ -84,7 +86,18 @@ describe("GitHub adapter: full listing", () => {
     const bed = await served({ total: 150, quotaLimit: 5000 });
     const pages = await listAll(bed.adapter);
     expect(pages.map((p) => p.quota?.remaining)).toEqual([4999, 4998]);
-    expect(JSON.parse(bed.state.data.get("github:quota")!)).toMatchObject({ remaining: 4998, limit: 5000 });
+    const key = await quotaKey(TEST_TOKEN);
+    expect(JSON.parse(bed.state.data.get(key)!)).toMatchObject({ remaining: 4998, limit: 5000 });
+  });
+
+  it("does not inherit the spent quota of the token it replaced", async () => {
+    const bed = await served({ total: 250, pullEvery: 0, public: true }, { quotaReserve: 1 });
+    bed.fake.setQuota(2, 20 * 60_000);
+    // The token's quota runs down to the reserve: its runs defer until the reset.
+    await expect(listAll(bed.adapter)).rejects.toBeInstanceOf(UpstreamDeferred);
+    await expect(listAll(bed.rebuild())).rejects.toBeInstanceOf(UpstreamDeferred);
+    // Another credential (here none: the anonymous quota) starts from its own quota, not the spent one.
+    expect(ids(await listAll(bed.rebuild({ token: null })))).toHaveLength(250);
   });
 
   it("quarantines an issue that fails validation, with its external id and a reason", async () => {

@@ -41,7 +41,15 @@ export type GithubAnswer = {
   retried: AttemptFailure[];
 };
 
-export const QUOTA_KEY = "github:quota";
+/**
+ * Where the quota a token was last given is kept: GitHub counts requests per token (per address without one), so
+ * a new token starts with no stored quota instead of inheriting the spent one of the token it replaced.
+ */
+export async function quotaKey(token: string | null): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token ?? ""));
+  const hex = Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `github:quota:${hex}`;
+}
 const MAX_RATE_LIMIT_WAITS = 4;
 const BASE_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 8_000;
@@ -60,7 +68,8 @@ export class GithubHttp {
 
   /** The last quota GitHub reported (this run, or persisted by an earlier one). */
   async currentQuota(): Promise<Quota | null> {
-    if (this.quota === undefined) this.quota = parseStoredQuota(await this.opts.state.get(QUOTA_KEY));
+    if (this.quota === undefined)
+      this.quota = parseStoredQuota(await this.opts.state.get(await quotaKey(this.opts.token)));
     return this.quota;
   }
 
@@ -68,7 +77,7 @@ export class GithubHttp {
   async persistQuota(): Promise<void> {
     if (!this.quotaDirty || !this.quota) return;
     this.quotaDirty = false;
-    await this.opts.state.set(QUOTA_KEY, JSON.stringify(this.quota));
+    await this.opts.state.set(await quotaKey(this.opts.token), JSON.stringify(this.quota));
   }
 
   /** GETs `url`; answers with any status in `accept`, throws UpstreamError / UpstreamDeferred otherwise. */
@@ -308,7 +317,8 @@ function describeLocation(location: string | null): string {
   }
 }
 
-function parseStoredQuota(value: string | null): Quota | null {
+/** A stored quota, or null when there is none or it does not parse. */
+export function parseStoredQuota(value: string | null): Quota | null {
   if (!value) return null;
   try {
     const q = JSON.parse(value) as Quota;
