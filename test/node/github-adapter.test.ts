@@ -4,7 +4,6 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { type FetchedPage, UpstreamDeferred, UpstreamError } from "../../functions/upstreams/adapter";
 import type { GithubAdapterOptions } from "../../functions/upstreams/github/adapter";
 import { quotaKey } from "../../functions/upstreams/github/http";
-
 import type { FakeGithubOptions } from "../fake-github/app";
 import { githubTestbed, listAll, TEST_TOKEN, type Testbed } from "../fake-github/harness";
 import { serveFakeGithub } from "../fake-github/server";
