@@ -114,10 +114,10 @@ export type Finish = {
 
 /**
  * Ends a run: its deletions, the final status, its errors, retention and the lease release — one batch, guarded
- * by the lease so a run that lost it cannot overwrite the run that took over.
+ * by the lease so a run that lost it cannot overwrite the run that took over. Says how many statements it ran.
  */
-export async function finishRun(db: Db, f: Finish) {
-  await db.batch([
+export async function finishRun(db: Db, f: Finish): Promise<number> {
+  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
     renewLeaseStatement(db, f.runId, f.now),
     ...f.deletions,
     ...errorStatements(db, f.runId, f.errors),
@@ -136,7 +136,9 @@ export async function finishRun(db: Db, f: Finish) {
     ...f.cleanup,
     db.run(sql`delete from ${syncErrors} where at < ${f.errorsBefore}`),
     db.update(syncLock).set({ holderRunId: null, leaseExpiresAt: null }).where(eq(syncLock.id, 1)),
-  ]);
+  ];
+  await db.batch(statements);
+  return statements.length;
 }
 
 /** A run's counts as one object (the API's `counts`, the "sync finished" log line). */

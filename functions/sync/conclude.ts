@@ -32,7 +32,7 @@ function errorsBefore(ctx: RunContext, now: Date): string {
 export async function concludeListing(ctx: RunContext): Promise<void> {
   const { db, clock } = ctx.deps;
   const totals = (await getRun(db, ctx.run.id))!;
-  ctx.statements += 3;
+  ctx.statements++;
   const decision = await decideDeletions(ctx, totals.fetched);
   const partial = totals.invalid > 0 || decision.errors.length > 0;
   const expected = { ...totals, deleted: totals.deleted + decision.count };
@@ -41,7 +41,9 @@ export async function concludeListing(ctx: RunContext): Promise<void> {
   // (a conditional request then costs nothing upstream).
   const broughtNothing = ctx.run.mode === "incremental" && totals.fetched === 0 && ctx.tombstones === 0;
   const now = clock();
-  await finishRun(db, {
+  const highWater = broughtNothing ? await lastWatermark(db, ctx.run.id) : undefined;
+  if (broughtNothing) ctx.statements++;
+  ctx.statements += await finishRun(db, {
     runId: ctx.run.id,
     now: iso(now),
     status: partial ? "partial" : "success",
@@ -50,7 +52,7 @@ export async function concludeListing(ctx: RunContext): Promise<void> {
     errors: [...ctx.retried.splice(0), ...decision.errors],
     deletions: decision.statements,
     cleanup: clearListingStatements(db, ctx.scope.listingId),
-    highWater: broughtNothing ? await lastWatermark(db, ctx.run.id) : undefined,
+    highWater,
     errorsBefore: errorsBefore(ctx, now),
   });
 }
@@ -100,7 +102,7 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
       error = { at: iso(now), kind: "internal", message: text, retryable: true };
     }
   }
-  await finishRun(db, {
+  ctx.statements += await finishRun(db, {
     runId: ctx.run.id,
     now: iso(now),
     status,

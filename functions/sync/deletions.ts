@@ -51,6 +51,7 @@ export async function decideDeletions(ctx: RunContext, fetched: number): Promise
   const { db, settings, upstream, clock } = ctx.deps;
   const scope = ctx.scope;
   const doomed = await countDoomed(db, scope);
+  ctx.statements++;
   const verdict = guardVerdict({
     doomed,
     fetched,
@@ -101,5 +102,6 @@ async function confirmAbsent(ctx: RunContext, scope: ListingScope, now: string):
     ...applyDeletionStatements(db, { ...scope, absence: false }, now),
   ];
   const tombstoned = await countDoomed(db, { ...scope, absence: false });
+  ctx.statements += 2;
   return { statements, count: tombstoned + ids.length, notes, errors: [] };
 }
