@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { benchApi } from "./api";
+import { benchD1Calls } from "./d1-calls";
 import { benchSearch } from "./search";
 import { benchWeb, buildWeb } from "./web";
 
@@ -13,6 +14,7 @@ const GOALS: Goal[] = [
   { key: "sync.ratio_10k", ok: (r) => r["sync.ratio_10k"]! <= 3, text: "≤ 3 × the bare upsert floor" },
   { key: "sync.noop_rows_written", ok: (r) => r["sync.noop_rows_written"] === 0, text: "0 rows written" },
   { key: "sync.incremental_ratio", ok: (r) => r["sync.incremental_ratio"]! <= 0.1, text: "≤ 10% of full_s" },
+  { key: "sync.d1_calls_per_page", ok: (r) => r["sync.d1_calls_per_page"]! <= 3, text: "≤ 3 calls a page" },
   { key: "sync.peak_rss_mb", ok: (r) => r["sync.peak_rss_mb"]! <= 200, text: "≤ 200 MB" },
   { key: "api.uncached_ratio", ok: (r) => r["api.uncached_ratio"]! >= 0.5, text: "≥ 0.5 × hello_rps" },
   {
@@ -44,6 +46,7 @@ async function benchSyncAsService(): Promise<Record<string, number>> {
 
 const parts: Array<[string, () => Promise<Record<string, number>>]> = [
   ["sync", benchSyncAsService],
+  ["d1-calls", benchD1Calls],
   ["api", benchApi],
   ["search", benchSearch],
   ["web", benchWeb],
