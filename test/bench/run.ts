@@ -3,8 +3,10 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { benchApi } from "./api";
+import { benchD1Calls } from "./d1-calls";
 import { benchSearch } from "./search";
 import { benchWeb, buildWeb } from "./web";
+import { benchWorkflow } from "./workflow";
 
 type Goal = { key: string; ok: (r: Record<string, number>) => boolean; text: string };
 
@@ -13,7 +15,9 @@ const GOALS: Goal[] = [
   { key: "sync.ratio_10k", ok: (r) => r["sync.ratio_10k"]! <= 3, text: "≤ 3 × the bare upsert floor" },
   { key: "sync.noop_rows_written", ok: (r) => r["sync.noop_rows_written"] === 0, text: "0 rows written" },
   { key: "sync.incremental_ratio", ok: (r) => r["sync.incremental_ratio"]! <= 0.1, text: "≤ 10% of full_s" },
+  { key: "sync.d1_calls_per_page", ok: (r) => r["sync.d1_calls_per_page"]! <= 3, text: "≤ 3 calls a page" },
   { key: "sync.peak_rss_mb", ok: (r) => r["sync.peak_rss_mb"]! <= 200, text: "≤ 200 MB" },
+  { key: "sync.node_1m_peak_rss_mb", ok: (r) => r["sync.node_1m_peak_rss_mb"]! <= 200, text: "≤ 200 MB" },
   { key: "api.uncached_ratio", ok: (r) => r["api.uncached_ratio"]! >= 0.5, text: "≥ 0.5 × hello_rps" },
   {
     key: "api.deep_page_p50_ms",
@@ -32,18 +36,22 @@ const GOALS: Goal[] = [
 // The sync runs in a process started like `npm start` (same heap cap), so its peak RSS is the service's.
 const SERVICE_NODE_FLAGS = ["--max-old-space-size=96", "--import", "tsx"];
 
-async function benchSyncAsService(): Promise<Record<string, number>> {
-  const child = spawnSync(process.execPath, [...SERVICE_NODE_FLAGS, "test/bench/sync.ts"], {
+/** Runs a bench file that prints its figures as a JSON line, in a process with the service's Node flags. */
+function benchAsService(file: string): Record<string, number> {
+  const child = spawnSync(process.execPath, [...SERVICE_NODE_FLAGS, file], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 1 << 20,
   });
-  if (child.status !== 0) throw new Error(`sync bench exited ${child.status}`);
+  if (child.status !== 0) throw new Error(`${file} exited ${child.status}`);
   return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as Record<string, number>;
 }
 
 const parts: Array<[string, () => Promise<Record<string, number>>]> = [
-  ["sync", benchSyncAsService],
+  ["sync", async () => benchAsService("test/bench/sync.ts")],
+  ["d1-calls", benchD1Calls],
+  ["workflow", benchWorkflow],
+  ["sync-1m", async () => benchAsService("test/bench/sync-1m.ts")],
   ["api", benchApi],
   ["search", benchSearch],
   ["web", benchWeb],

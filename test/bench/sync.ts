@@ -1,6 +1,5 @@
 // Sync benchmark: 100,000- and 10,000-task full syncs over real HTTP into a libSQL file, each against the bare
 // upsert floor of the same rows, plus the no-op and 1% incremental syncs, peak memory, and 10,000 tasks on D1.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,42 +13,11 @@ import { resolveDeps } from "../../functions/router";
 import { upstreamFromConfig } from "../../functions/upstreams";
 import { startServer } from "../e2e/server";
 import { floorSeconds, upstreamRows } from "./floor";
+import { freshPort, startUpstream, stop, timed } from "./procs";
 
 const TASKS = 100_000;
 const SMALL = 10_000;
 const PAGE = 500;
-
-/** The simulator over real HTTP in its own process group, so stopping it also stops what npx started. */
-function startUpstream(port: number, total: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npx", ["tsx", "test/bench/upstream-server.ts", String(port), String(total)], {
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let out = "";
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("ready")) resolve(child);
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`upstream exited ${code}: ${out.slice(-2000)}`)));
-  });
-}
-
-function stop(child: ChildProcess) {
-  try {
-    process.kill(-child.pid!, "SIGTERM");
-  } catch {
-    // already gone
-  }
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const value = await fn();
-  return [value, (performance.now() - t) / 1000];
-}
 
 async function post(app: ReturnType<typeof createApp>, body: unknown) {
   const res = await app.request("/api/sync", {
@@ -57,8 +25,14 @@ async function post(app: ReturnType<typeof createApp>, body: unknown) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  const json = (await res.json()) as { status: string; counts: Record<string, number> };
-  if (res.status !== 200 || json.status !== "success")
+  type Run = { status: string; counts: Record<string, number> };
+  let json = (await res.json()) as Run;
+  // A sync that outlives SYNC_WAIT_SECONDS answers 202 and goes on: follow it at its URL until it ends.
+  for (const location = res.headers.get("location"); res.status === 202 && json.status === "running"; ) {
+    await new Promise((r) => setTimeout(r, 200));
+    json = (await (await app.request(location!)).json()) as Run;
+  }
+  if (![200, 202].includes(res.status) || json.status !== "success")
     throw new Error(`sync failed: ${JSON.stringify(json).slice(0, 500)}`);
   return json;
 }
@@ -111,10 +85,8 @@ async function countingWrites<T>(db: Db, fn: () => Promise<T>): Promise<[T, numb
   return [value, written!.n];
 }
 
-const freshPort = () => 8700 + Math.floor(Math.random() * 80);
-
 /** A full sync of `total` tasks from an upstream over HTTP into a fresh libSQL file, with peak RSS. */
-async function fullSync(dir: string, total: number) {
+export async function fullSync(dir: string, total: number) {
   const port = freshPort();
   const upstream = await startUpstream(port, total);
   const { db, close } = await createLibsqlDb(`file:${join(dir, `sync-${total}.db`)}`);

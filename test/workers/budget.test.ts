@@ -7,45 +7,7 @@ import { getRun } from "../../db/sync-runs";
 import { advanceRun } from "../../functions/sync/advance";
 import { startSync } from "../../functions/sync/engine";
 import { buildHarness, resetDb } from "../shared/harness";
-
-/** The D1 binding, counting calls (a batch is one) and statements (each statement of a batch counts). */
-function countingD1(binding: D1Database) {
-  const count = { calls: 0, statements: 0 };
-  const inBatch = new WeakSet<object>();
-  const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(stmt, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (prop === "bind") return (...args: unknown[]) => wrapStatement(target.bind(...args));
-        if (["all", "run", "first", "raw"].includes(String(prop)))
-          return (...args: unknown[]) => {
-            if (!inBatch.has(target)) {
-              count.calls++;
-              count.statements++;
-            }
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        if (prop === "__target") return target;
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  const proxy = new Proxy(binding, {
-    get(target, prop) {
-      if (prop === "prepare") return (query: string) => wrapStatement(target.prepare(query));
-      if (prop === "batch")
-        return (stmts: D1PreparedStatement[]) => {
-          count.calls++;
-          count.statements += stmts.length;
-          const raw = stmts.map((s) => (s as unknown as { __target: D1PreparedStatement }).__target ?? s);
-          for (const s of raw) inBatch.add(s);
-          return target.batch(raw);
-        };
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { binding: proxy, count };
-}
+import { countingD1 } from "./counting-d1";
 
 describe("slice budget on D1", () => {
   it("every slice of a 3,000-task full sync stays within 500 D1 statements, at most 3 calls a page", async () => {
