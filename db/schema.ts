@@ -23,7 +23,6 @@ export const tasks = sqliteTable(
     title: text("title").notNull(),
     status: text("status", { enum: TASK_STATUSES }).notNull(),
     remoteUpdatedAt: text("remote_updated_at").notNull(),
-    contentHash: text("content_hash").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
     lastRunId: integer("last_run_id"),

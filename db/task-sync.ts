@@ -6,7 +6,8 @@ import { type TaskStatus, tasks } from "./schema";
 export type StoredTask = {
   id: number;
   externalId: string;
-  contentHash: string;
+  title: string;
+  status: TaskStatus;
   remoteUpdatedAt: string;
   sourceUrl: string | null;
   deletedAt: string | null;
@@ -18,7 +19,6 @@ export type TaskWrite = {
   title: string;
   status: TaskStatus;
   remoteUpdatedAt: string;
-  contentHash: string;
   createdAt: string;
   updatedAt: string;
   lastRunId: number;
@@ -47,7 +47,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 export async function loadByExternalIds(db: Db, ids: string[]): Promise<Map<string, StoredTask>> {
   const found = new Map<string, StoredTask>();
   if (ids.length === 0) return found;
-  const rows = await db.all<StoredTask>(sql`select id, external_id as externalId, content_hash as contentHash,
+  const rows = await db.all<StoredTask>(sql`select id, external_id as externalId, title, status,
       remote_updated_at as remoteUpdatedAt, source_url as sourceUrl, deleted_at as deletedAt, deleted_by as deletedBy
     from ${tasks} where external_id in (select value from json_each(${JSON.stringify(ids)}))`);
   for (const row of rows) found.set(row.externalId, row);
@@ -56,7 +56,9 @@ export async function loadByExternalIds(db: Db, ids: string[]): Promise<Map<stri
 
 // Content unchanged and the row live: only upstream's version stamp moves; `updated_at` (what users sort by)
 // and `last_run_id` stay, so "recently changed" keeps meaning a change someone can see.
-const versionOnly = sql.raw("tasks.content_hash = excluded.content_hash and tasks.deleted_at is null");
+const versionOnly = sql.raw(
+  "tasks.title = excluded.title and tasks.status = excluded.status and tasks.deleted_at is null",
+);
 // A user deletion other than the one the write was planned against (made after the sync read the row): it holds.
 const newerUserDeletion = sql.raw(
   "tasks.deleted_by = 'user' and tasks.deleted_at is not excluded.deleted_at",
@@ -78,7 +80,6 @@ export function upsertStatements(db: Db, rows: TaskWrite[]) {
         r.title,
         r.status,
         r.remoteUpdatedAt,
-        r.contentHash,
         r.createdAt,
         r.updatedAt,
         r.lastRunId,
@@ -86,14 +87,14 @@ export function upsertStatements(db: Db, rows: TaskWrite[]) {
         r.sourceUrl,
       ]),
     );
-    return db.run(sql`insert into ${tasks} (external_id, title, status, remote_updated_at, content_hash, created_at,
+    return db.run(sql`insert into ${tasks} (external_id, title, status, remote_updated_at, created_at,
         updated_at, last_run_id, deleted_at, source_url)
       select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
-        value ->> 8, value ->> 9
+        value ->> 8
       from json_each(${json}) where true
       on conflict (external_id) do update set
         title = excluded.title, status = excluded.status, remote_updated_at = excluded.remote_updated_at,
-        content_hash = excluded.content_hash, source_url = excluded.source_url,
+        source_url = excluded.source_url,
         updated_at = case when ${versionOnly} then tasks.updated_at else excluded.updated_at end,
         last_run_id = case when ${versionOnly} then tasks.last_run_id else excluded.last_run_id end,
         deleted_at = case when ${newerUserDeletion} then tasks.deleted_at else null end,

@@ -4,21 +4,6 @@ import type { NewError, PageCounts } from "../../db/sync-runs";
 import type { StoredTask, TaskWrite } from "../../db/task-sync";
 import type { FetchedPage, LiveRecord, Tombstone } from "../upstreams/adapter";
 
-/** cyrb53: a fast 53-bit string hash, the same on every runtime; content = what a user sees (title, status). */
-export function contentHash(title: string, status: string): string {
-  const str = `${title}\u0000${status}`;
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < str.length; i++) {
-    const ch = str.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
-}
-
 /** What a record looked like when last planned in this listing: a repeat equal to it is a duplicate. */
 export type SeenVersions = ReadonlyMap<string, string>;
 
@@ -119,13 +104,11 @@ export function planPage(args: {
       shown.add(row.id);
       live.push(row.id);
     }
-    const hash = contentHash(rec.title, rec.status);
     const write: TaskWrite = {
       externalId: rec.id,
       title: rec.title,
       status: rec.status,
       remoteUpdatedAt: rec.updated_at,
-      contentHash: hash,
       createdAt: now,
       updatedAt: now,
       lastRunId: runId,
@@ -144,7 +127,7 @@ export function planPage(args: {
       } else {
         counts.skipped++;
       }
-    } else if (row.deletedBy === "upstream" || row.contentHash !== hash) {
+    } else if (row.deletedBy === "upstream" || row.title !== rec.title || row.status !== rec.status) {
       writes.push(write);
       counts.updated++;
     } else {

@@ -30,11 +30,11 @@ async function fill(url: string) {
       const at = new Date(base + Math.floor(i / 500) * 1000).toISOString();
       const deleted = i % 50 === 0 ? at : null;
       values.push(
-        sql`(${`ext-${String(i).padStart(7, "0")}`}, ${`${verbs[i % verbs.length]} item ${i}`}, ${statuses[i % 3]}, ${at}, ${`h${i}`}, ${at}, ${at}, ${deleted}, ${deleted ? "upstream" : null})`,
+        sql`(${`ext-${String(i).padStart(7, "0")}`}, ${`${verbs[i % verbs.length]} item ${i}`}, ${statuses[i % 3]}, ${at}, ${at}, ${at}, ${deleted}, ${deleted ? "upstream" : null})`,
       );
     }
     await db.run(
-      sql`insert into tasks (external_id, title, status, remote_updated_at, content_hash, created_at, updated_at, deleted_at, deleted_by) values ${sql.join(values, sql`, `)}`,
+      sql`insert into tasks (external_id, title, status, remote_updated_at, created_at, updated_at, deleted_at, deleted_by) values ${sql.join(values, sql`, `)}`,
     );
   }
   close();

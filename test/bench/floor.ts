@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type InArgs } from "@libsql/client";
 import { Simulator } from "../../functions/simulator/dataset";
-import { contentHash } from "../../functions/sync/plan-page";
 
-/** Each upstream page as the values the sync writes per row (content hash included), built before the clock starts. */
+/** Each upstream page as the values the sync writes per row, built before the clock starts. */
 export function upstreamRows(total: number, pageSize: number): string[][][] {
   const sim = new Simulator({ total, failure_rate: 0, seed: 7 });
   const pages: string[][][] = [];
@@ -15,8 +14,7 @@ export function upstreamRows(total: number, pageSize: number): string[][][] {
     const page = sim.listPage({ limit: pageSize, cursor });
     pages.push(
       page.data.map((r) => {
-        const [title, status] = [r.title as string, r.status as string];
-        return [r.id, title, status, r.updated_at as string, contentHash(title, status)];
+        return [r.id, r.title as string, r.status as string, r.updated_at as string];
       }),
     );
     cursor = page.next_cursor ?? undefined;
@@ -26,8 +24,8 @@ export function upstreamRows(total: number, pageSize: number): string[][][] {
 
 // The service's columns, none of its secondary indexes, triggers or checks.
 const BARE_TABLE = `create table tasks (id integer primary key, external_id text not null unique, title text not null,
-  status text not null, remote_updated_at text not null, content_hash text not null, created_at text not null,
-  updated_at text not null, last_run_id integer, deleted_at text, deleted_by text)`;
+  status text not null, remote_updated_at text not null, created_at text not null, updated_at text not null,
+  last_run_id integer, deleted_at text, deleted_by text, source_url text)`;
 
 /**
  * Seconds to upsert `pages` into a table with an integer primary key and a unique external_id only: one multi-row
@@ -43,14 +41,14 @@ export async function floorSeconds(pages: string[][][]): Promise<number> {
     const now = new Date().toISOString();
     const started = performance.now();
     for (const rows of pages) {
-      const values = rows.map(() => "(?, ?, ?, ?, ?, ?, ?, 1)").join(", ");
+      const values = rows.map(() => "(?, ?, ?, ?, ?, ?, 1)").join(", ");
       await client.batch(
         [
           {
-            sql: `insert into tasks (external_id, title, status, remote_updated_at, content_hash, created_at,
-              updated_at, last_run_id) values ${values} on conflict (external_id) do update set
+            sql: `insert into tasks (external_id, title, status, remote_updated_at, created_at, updated_at,
+              last_run_id) values ${values} on conflict (external_id) do update set
               title = excluded.title, status = excluded.status, remote_updated_at = excluded.remote_updated_at,
-              content_hash = excluded.content_hash, updated_at = excluded.updated_at,
+              updated_at = excluded.updated_at,
               last_run_id = excluded.last_run_id, deleted_at = null, deleted_by = null`,
             args: rows.flatMap((r) => [...r, now, now]) as InArgs,
           },

@@ -46,10 +46,10 @@ export async function fill(url: string) {
     const page = sim.listPage({ limit: ROWS_PER_STATEMENT, cursor });
     const values = page.data.map((r, i) => {
       const at = new Date(base + Math.floor((written + i) / 500) * 1000).toISOString();
-      return sql`(${r.id}, ${r.title as string}, ${r.status as string}, ${r.updated_at as string}, 'h', ${at}, ${at})`;
+      return sql`(${r.id}, ${r.title as string}, ${r.status as string}, ${r.updated_at as string}, ${at}, ${at})`;
     });
     await db.run(
-      sql`insert into tasks (external_id, title, status, remote_updated_at, content_hash, created_at, updated_at) values ${sql.join(values, sql`, `)}`,
+      sql`insert into tasks (external_id, title, status, remote_updated_at, created_at, updated_at) values ${sql.join(values, sql`, `)}`,
     );
     written += page.data.length;
     cursor = page.next_cursor ?? undefined;

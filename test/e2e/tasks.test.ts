@@ -35,8 +35,8 @@ async function insertHostileTask() {
   const db = createClient({ url: `file:${server.dbFile}` });
   const now = new Date().toISOString();
   await db.execute({
-    sql: `insert into tasks (external_id, title, status, remote_updated_at, content_hash, created_at, updated_at)
-          values (?, ?, 'todo', ?, 'e2e', ?, ?)`,
+    sql: `insert into tasks (external_id, title, status, remote_updated_at, created_at, updated_at)
+          values (?, ?, 'todo', ?, ?, ?)`,
     args: ["X-HOSTILE", HOSTILE_TITLE, now, now, now],
   });
   db.close();

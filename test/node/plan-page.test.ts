@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StoredTask } from "../../db/task-sync";
-import { contentHash, planPage } from "../../functions/sync/plan-page";
+import { planPage } from "../../functions/sync/plan-page";
 import type { FetchedPage, LiveRecord } from "../../functions/upstreams/adapter";
-
-describe("contentHash", () => {
-  it("differs when the title or the status differs, and is stable", () => {
-    expect(contentHash("a", "todo")).toBe(contentHash("a", "todo"));
-    expect(contentHash("a", "todo")).not.toBe(contentHash("a", "done"));
-    expect(contentHash("ab", "todo")).not.toBe(contentHash("a", "btodo"));
-  });
-});
 
 const rec = (id: string, updated_at: string, title = `Task ${id}`): LiveRecord => ({
   id,
@@ -35,7 +27,8 @@ const stored = (id: number, r: LiveRecord, extra: Partial<StoredTask> = {}): [st
   {
     id,
     externalId: r.id,
-    contentHash: contentHash(r.title, r.status),
+    title: r.title,
+    status: r.status,
     remoteUpdatedAt: r.updated_at,
     sourceUrl: null,
     deletedAt: null,

@@ -108,8 +108,8 @@ export function syncSuite(make: MakeHarness) {
       const h = await make({ sim: { total: 3 } });
       await sync(h);
       await expect(
-        h.db.run(sql`insert into tasks (external_id, title, status, remote_updated_at, content_hash, created_at, updated_at)
-          values ('T-0000000', 'x', 'todo', 'x', 'x', 'x', 'x')`),
+        h.db.run(sql`insert into tasks (external_id, title, status, remote_updated_at, created_at, updated_at)
+          values ('T-0000000', 'x', 'todo', 'x', 'x', 'x')`),
       ).rejects.toThrow();
     });
 
@@ -316,8 +316,8 @@ export function syncSuite(make: MakeHarness) {
     it("the database refuses a status outside todo, in_progress, done", async () => {
       const h = await make();
       await expect(
-        h.db.run(sql`insert into tasks (external_id, title, status, remote_updated_at, content_hash, created_at, updated_at)
-          values ('x', 'x', 'blocked', 'x', 'x', 'x', 'x')`),
+        h.db.run(sql`insert into tasks (external_id, title, status, remote_updated_at, created_at, updated_at)
+          values ('x', 'x', 'blocked', 'x', 'x', 'x')`),
       ).rejects.toThrow();
     });
 

@@ -49,7 +49,6 @@ export async function seedTasks(db: Db, rows: readonly TaskSeed[]): Promise<Task
           title: r.title,
           status: r.status,
           remoteUpdatedAt: r.remote_updated_at,
-          contentHash: `hash-${r.external_id}`,
           createdAt: r.created_at,
           updatedAt: r.updated_at,
           deletedAt: r.deleted_at,
