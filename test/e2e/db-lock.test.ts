@@ -18,8 +18,14 @@ afterAll(async () => {
 });
 
 async function start(): Promise<TestServer> {
-  // Small, slow pages: the sync is still running when the lock is taken, so its page writes meet it.
-  const server = await startServer({ DATABASE_URL: db.url, SYNC_PAGE_SIZE: "10", SIM_LATENCY_MS: "400" });
+  // Small, slow pages, each committed alone: the sync is still running when the lock is taken, so its page
+  // writes meet it.
+  const server = await startServer({
+    DATABASE_URL: db.url,
+    SYNC_PAGE_SIZE: "10",
+    SYNC_COMMIT_RECORDS: "1",
+    SIM_LATENCY_MS: "400",
+  });
   servers.push(server);
   return server;
 }
