@@ -171,30 +171,8 @@ export function taskPageQuery(
       select * from (${arm([sql`${column} ${beyond} ${after.value}`], order)})
       order by k ${dir}, id ${dir} limit ${limit}`
     : arm([], order);
-  const pageOrder = sql`page.k ${dir}, page.id ${dir}`;
-  return sql`select json_group_array(${ROW_JSON} order by ${pageOrder}) as page,
-      json_group_array(json_array(page.k, page.id) order by ${pageOrder}) as keys
+  return sql`select json_group_array(${ROW_JSON} order by page.k ${dir}, page.id ${dir}) as page
     from (${rows}) as page cross join tasks on tasks.id = page.id`;
-}
-
-/** A page as the API sends it: its rows' JSON text, untouched, and the key the next page starts after. */
-export type PageText = { json: string; next: TaskKey | null };
-
-/**
- * The first `limit` rows of a page read with `limit + 1` (the extra row says there is a next page), without
- * parsing the rows: every row object starts `{"id":<id>,` and a quote inside a value is escaped, so the extra
- * row begins at the last `,{"id":<its id>,` of the text.
- */
-export function pageText(page: string | undefined, keys: string | undefined, limit: number): PageText {
-  const json = page ?? "[]";
-  const ordered = JSON.parse(keys ?? "[]") as [string, number][];
-  if (ordered.length <= limit) return { json, next: null };
-  const [value, id] = ordered[limit - 1]!;
-  const cut = json.lastIndexOf(`,{"id":${ordered[limit]![1]},`);
-  // Never expected (the row JSON always starts with its id); parsing is the safe way back.
-  if (cut < 0)
-    return { json: JSON.stringify((JSON.parse(json) as unknown[]).slice(0, limit)), next: { value, id } };
-  return { json: `${json.slice(0, cut)}]`, next: { value, id } };
 }
 
 /**
@@ -215,9 +193,8 @@ export async function listTasks(
 }
 
 /**
- * A page of at most `limit` rows as JSON text (the API passes it through unparsed), the key of the next page,
- * and the count of the whole result. One statement holds the page and the count, except for a trigram search,
- * whose count must come first to decide how its page is read.
+ * A page and the count of the whole result. One statement holds both, except for a trigram search, whose count
+ * must come first to decide how its page is read.
  */
 export async function listTaskPage(
   db: Db,
@@ -225,16 +202,13 @@ export async function listTaskPage(
   sort: TaskSort,
   limit: number,
   after?: TaskKey,
-): Promise<{ page: PageText; count: TaskCount }> {
+): Promise<{ rows: TaskRow[]; count: TaskCount }> {
   if (searchesTrigrams(filter)) {
     const count = await countTasks(db, filter);
-    const [row] = await db.all<{ page: string; keys: string }>(
-      taskPageQuery(filter, sort, limit + 1, after, count.fewMatches),
-    );
-    return { page: pageText(row?.page, row?.keys, limit), count };
+    return { rows: await listTasks(db, filter, sort, limit, after, count), count };
   }
-  const [row] = await db.all<{ n: number; page: string; keys: string }>(
-    sql`select (${taskCountQuery(filter)}) as n, p.page, p.keys from (${taskPageQuery(filter, sort, limit + 1, after)}) as p`,
+  const [row] = await db.all<{ n: number; page: string }>(
+    sql`select (${taskCountQuery(filter)}) as n, (${taskPageQuery(filter, sort, limit, after)}) as page`,
   );
-  return { page: pageText(row?.page, row?.keys, limit), count: toCount(filter, row?.n) };
+  return { rows: JSON.parse(row?.page ?? "[]") as TaskRow[], count: toCount(filter, row?.n) };
 }

@@ -1,7 +1,7 @@
 // /api/tasks: the filtered, keyset-paginated task list, one task, the user's delete and restore, CSV export.
 import { createRoute, z } from "@hono/zod-openapi";
 import { TASK_STATUSES, type TaskStatus } from "../../db/schema";
-import { COUNT_LIMIT, listTaskPage } from "../../db/task-list";
+import { COUNT_LIMIT, listTaskPage, sortKeyOf } from "../../db/task-list";
 import {
   DELETED_FILTERS,
   getTask,
@@ -247,11 +247,12 @@ export function taskRoutes() {
         const q = c.req.valid("query");
         const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
         const filter = toFilter(q);
-        const { page, count } = await listTaskPage(c.get("db"), filter, q.sort, q.limit, after);
-        const next = page.next ? encodeCursor(q.sort, page.next) : null;
-        // The rows' JSON comes from the database as text and is sent as it is (TaskPageSchema's shape).
-        const body = `{"results":${page.json},"next_cursor":${JSON.stringify(next)},"count":${count.count},"count_exact":${count.exact}}`;
-        return c.body(body, 200, { "Content-Type": "application/json" }) as never;
+        const { rows, count } = await listTaskPage(c.get("db"), filter, q.sort, q.limit + 1, after);
+        const results = rows.slice(0, q.limit);
+        const last = results[results.length - 1];
+        const next = rows.length > q.limit && last ? encodeCursor(q.sort, sortKeyOf(last, q.sort)) : null;
+        const body = { results, next_cursor: next, count: count.count, count_exact: count.exact };
+        return c.json(body, 200);
       })
       // Registered before /{id}, so "export.csv" is never read as an id.
       .openapi(exportRoute, async (c) => {
