@@ -214,6 +214,26 @@ describe("GET /api/tasks", () => {
             }
   });
 
+  it("sends each page's rows exactly as stored, whatever their titles hold", async () => {
+    const { app, db } = await createTestApp();
+    const titles = [
+      ',{"id":3,"external_id":"x"}',
+      '"},{"id":2,',
+      'back\\slash "quoted" ,{',
+      "line\nbreak",
+      "ünï 😀",
+    ];
+    const rows = await seedTasks(
+      db,
+      titles.flatMap((title, i) => [{ title }, { title: `${title} ${i}` }]),
+    );
+    for (const sort of ["title", "-updated_at"] as const)
+      for (const limit of [1, 2, 3]) {
+        const { seen } = await walk(app, { sort }, limit);
+        expect(seen, `${sort} ${limit}`).toEqual(reference(rows, { deleted: "exclude" }, sort));
+      }
+  });
+
   it("defaults to 50 rows a page and accepts limits from 1 to 500", async () => {
     const { app, db } = await createTestApp();
     await seedMany(db, 120);
