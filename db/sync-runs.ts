@@ -27,6 +27,11 @@ export type PageCounts = {
   invalid: number;
 };
 
+/** Counts of nothing yet, to add pages' counts to. */
+export function noCounts(): PageCounts {
+  return { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0, invalid: 0 };
+}
+
 export type Checkpoint = {
   /** Pages the batch commits. */
   pages: number;

@@ -4,7 +4,7 @@
 // started from (a run that lost its lease, or a replayed slice, writes nothing), and ends with the checkpoint.
 import type { BatchItem } from "drizzle-orm/batch";
 import { renewLeaseStatement } from "../../db/lease";
-import { checkpointStatement, type PageCounts } from "../../db/sync-runs";
+import { checkpointStatement, noCounts, type PageCounts } from "../../db/sync-runs";
 import { iso, leaseUntil, type RunContext } from "./context";
 import type { PlannedPage } from "./page";
 
@@ -31,15 +31,7 @@ export function addToGroup(group: CommitGroup, page: PlannedPage): void {
 }
 
 function sumCounts(pages: PlannedPage[]): PageCounts {
-  const total: PageCounts = {
-    fetched: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    deleted: 0,
-    skipped: 0,
-    invalid: 0,
-  };
+  const total = noCounts();
   for (const { counts } of pages)
     for (const k of Object.keys(total) as (keyof PageCounts)[]) total[k] += counts[k];
   return total;

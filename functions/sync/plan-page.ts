@@ -1,6 +1,6 @@
 // Decides, without I/O, what one upstream page changes: which rows to write, which stored tasks it showed or
 // tombstoned, and the counts. Versions are compared for change, never for order: clocks disagree.
-import type { NewError, PageCounts } from "../../db/sync-runs";
+import { type NewError, noCounts, type PageCounts } from "../../db/sync-runs";
 import type { StoredTask, TaskWrite } from "../../db/task-sync";
 import type { FetchedPage, LiveRecord, Tombstone } from "../upstreams/adapter";
 
@@ -42,15 +42,7 @@ export function planPage(args: {
   fingerprints: string[];
 }): PagePlan {
   const { page, stored, previous, runId, now } = args;
-  const counts: PageCounts = {
-    fetched: page.live.length + page.invalid.length,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    deleted: 0,
-    skipped: 0,
-    invalid: 0,
-  };
+  const counts: PageCounts = { ...noCounts(), fetched: page.live.length + page.invalid.length };
   const errors: NewError[] = [];
   const versions = new Map<string, string>();
   const shown = new Set<number>();

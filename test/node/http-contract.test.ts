@@ -6,6 +6,8 @@ import { httpContractAdapter, type UpstreamFetch } from "../../functions/upstrea
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from "../../functions/upstreams/retry";
 
 const now = new Date("2026-06-01T12:00:00.000Z");
+/** The first page of a full listing, one record long. */
+const FIRST_PAGE: PageRequest = { cursor: null, limit: 1, updatedSince: null };
 
 type ClientSpec = { fetch: UpstreamFetch; policy: RetryPolicy; sleeps: number[]; maxPageBytes: number };
 
@@ -117,34 +119,22 @@ describe("fetchPage", () => {
 
   it("does not retry a 404 or a malformed body", async () => {
     await expect(
-      fetchPage(client([() => new Response("no", { status: 404 })]), {
-        cursor: null,
-        limit: 1,
-        updatedSince: null,
-      }),
+      fetchPage(client([() => new Response("no", { status: 404 })]), FIRST_PAGE),
     ).rejects.toMatchObject({
       attempts: 1,
       failure: { kind: "http_error", httpStatus: 404, retryable: false },
     });
     await expect(
-      fetchPage(client([() => new Response("{not json", { status: 200 })]), {
-        cursor: null,
-        limit: 1,
-        updatedSince: null,
-      }),
+      fetchPage(client([() => new Response("{not json", { status: 200 })]), FIRST_PAGE),
     ).rejects.toBeInstanceOf(UpstreamError);
-    await expect(
-      fetchPage(client([() => Response.json({ items: [] })]), { cursor: null, limit: 1, updatedSince: null }),
-    ).rejects.toMatchObject({ failure: { kind: "malformed_response" } });
+    await expect(fetchPage(client([() => Response.json({ items: [] })]), FIRST_PAGE)).rejects.toMatchObject({
+      failure: { kind: "malformed_response" },
+    });
   });
 
   it("gives up after the last attempt", async () => {
     await expect(
-      fetchPage(client([() => new Response("x", { status: 500 })]), {
-        cursor: null,
-        limit: 1,
-        updatedSince: null,
-      }),
+      fetchPage(client([() => new Response("x", { status: 500 })]), FIRST_PAGE),
     ).rejects.toMatchObject({
       attempts: DEFAULT_RETRY.maxAttempts,
       retried: { length: DEFAULT_RETRY.maxAttempts - 1 },
@@ -154,7 +144,7 @@ describe("fetchPage", () => {
   it("defers when Retry-After is beyond the budget", async () => {
     const err = await fetchPage(
       client([() => new Response("x", { status: 429, headers: { "retry-after": "3600" } })]),
-      { cursor: null, limit: 1, updatedSince: null },
+      FIRST_PAGE,
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamDeferred);
     expect((err as UpstreamDeferred).nextAllowedAt).toBe("2026-06-01T13:00:00.000Z");
@@ -170,7 +160,7 @@ describe("fetchPage", () => {
       });
     };
     c.policy = { ...c.policy, timeoutMs: 20, maxAttempts: 2 };
-    await expect(fetchPage(c, { cursor: null, limit: 1, updatedSince: null })).rejects.toMatchObject({
+    await expect(fetchPage(c, FIRST_PAGE)).rejects.toMatchObject({
       failure: { kind: "timeout" },
     });
     expect(calls).toBe(2);

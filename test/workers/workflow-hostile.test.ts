@@ -1,39 +1,27 @@
 // The hostile upstream behaviours again, with every run driven by the Cloudflare Workflow on D1 (one step per
 // slice, 50-task pages, two pages a slice): the database must mirror upstream as it does with one long slice.
 // The expected tasks come from a twin of the entry's simulator (same settings, same seed, same changes).
-import { env, introspectWorkflowInstance, SELF } from "cloudflare:test";
+import { env, introspectWorkflowInstance } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createD1Db } from "../../db/d1";
-import { acquireLease } from "../../db/lease";
 import { getRun } from "../../db/sync-runs";
 import { Simulator } from "../../functions/simulator/dataset";
 import type { SimConfigPatch } from "../../functions/simulator/settings";
 import { resetDb } from "../shared/harness";
 import { liveRows, snapshotRows } from "../shared/sync.suite";
+import { callSimulator, startRun } from "./workflow-support";
 
 const db = () => createD1Db(env.DB);
 
 async function simulator(path: string, method: string, body: unknown) {
-  const res = await SELF.fetch(`http://localhost/simulator/${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const res = await callSimulator(path, method, body);
   expect(res.status).toBe(200);
   return res.json();
 }
 
 /** A full sync run by a Workflow instance to its end; the run's row. */
 async function syncByWorkflow() {
-  const now = new Date();
-  const acquired = await acquireLease(db(), {
-    now: now.toISOString(),
-    leaseExpiresAt: new Date(now.getTime() + 60_000).toISOString(),
-    trigger: "manual",
-    mode: "full",
-  });
-  if (!acquired.acquired) throw new Error("lease busy");
-  const runId = acquired.run.id;
+  const runId = await startRun(db());
   await using instance = await introspectWorkflowInstance(env.SYNC_WORKFLOW, `run-${runId}`);
   await instance.modify(async (m) => {
     await m.disableSleeps();

@@ -5,37 +5,19 @@ import {
   createScheduledController,
   env,
   introspectWorkflowInstance,
-  SELF,
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createD1Db } from "../../db/d1";
-import { acquireLease } from "../../db/lease";
 import { getRun } from "../../db/sync-runs";
 import { tickInstanceId } from "../../functions/runs/workflow";
 import worker from "../../functions/worker";
 import { resetDb } from "../shared/harness";
+import { callSimulator, startRun } from "./workflow-support";
 
 const db = () => createD1Db(env.DB);
-const configure = (patch: object) =>
-  SELF.fetch("http://localhost/simulator/config", {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(patch),
-  });
-
-async function startRun() {
-  const now = new Date();
-  const acquired = await acquireLease(db(), {
-    now: now.toISOString(),
-    leaseExpiresAt: new Date(now.getTime() + 60_000).toISOString(),
-    trigger: "manual",
-    mode: "full",
-  });
-  if (!acquired.acquired) throw new Error("lease busy");
-  return acquired.run.id;
-}
+const configure = (patch: object) => callSimulator("config", "PUT", patch);
 
 describe("runs driven by the Workflow", () => {
   beforeEach(async () => {
@@ -45,7 +27,7 @@ describe("runs driven by the Workflow", () => {
   });
 
   it("advances a full sync one slice per step to success", async () => {
-    const runId = await startRun();
+    const runId = await startRun(db());
     await using instance = await introspectWorkflowInstance(env.SYNC_WORKFLOW, `run-${runId}`);
     await instance.modify(async (m) => {
       await m.disableSleeps();
@@ -59,7 +41,7 @@ describe("runs driven by the Workflow", () => {
   });
 
   it("a failed step is retried by the Workflow without counting its page twice", async () => {
-    const runId = await startRun();
+    const runId = await startRun(db());
     await using instance = await introspectWorkflowInstance(env.SYNC_WORKFLOW, `run-${runId}`);
     await instance.modify(async (m) => {
       await m.disableRetryDelays();
@@ -74,7 +56,7 @@ describe("runs driven by the Workflow", () => {
   });
 
   it("waits out a long rate limit with step.sleep and continues the same run", async () => {
-    const runId = await startRun();
+    const runId = await startRun(db());
     await configure({
       fail_next: ["rate_limit", "rate_limit", "rate_limit", "rate_limit"],
       retry_after_s: 900,
