@@ -239,3 +239,11 @@ export async function lastWatermark(db: Db, beforeRunId?: number): Promise<strin
     .limit(1);
   return row?.mark ?? null;
 }
+
+/** The message of the error that stopped a run because of our database (kind `database`), if one did. */
+export async function databaseErrorOf(db: Db, runId: number): Promise<string | undefined> {
+  const [row] = await db.all<{ message: string }>(
+    sql`select message from ${syncErrors} where run_id = ${runId} and kind = 'database' limit 1`,
+  );
+  return row?.message;
+}

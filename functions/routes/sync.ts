@@ -7,6 +7,7 @@ import { reapIfExpired } from "../../db/lease";
 import { RUN_STATUSES, RUN_TRIGGERS, SYNC_MODES, type SyncRun } from "../../db/schema";
 import {
   consecutiveFailures,
+  databaseErrorOf,
   getRun,
   lastSuccessAt,
   latestRun,
@@ -269,7 +270,12 @@ async function follow(c: Context<AppEnv>, started: Started): Promise<SyncOutcome
 
 async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
   const db = c.get("db");
-  const fail = async (code: ErrorCode, message: string, run: SyncRun | undefined) => {
+  const fail = async (
+    code: ErrorCode,
+    message: string,
+    run: SyncRun | undefined,
+    headers?: Record<string, string>,
+  ) => {
     const err = new ApiError(
       code,
       message,
@@ -277,24 +283,14 @@ async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
       run ? { run: await runView(db, run) } : undefined,
       run ? { run_id: run.id } : undefined,
     );
-    return c.json(err.body(), err.status);
+    return c.json(err.body(), err.status, headers);
   };
-  /** A run our database stopped: the 503 for its fault (Retry-After included), with the run. */
-  const databaseFailed = async (run: SyncRun) => {
-    const view = await runView(db, run);
-    const cause = view.errors.find((e) => e.kind === "database");
-    if (!cause) return undefined;
-    const { error, retryAfterSeconds } = databaseFaultError(
-      databaseFault(new Error(cause.message)) ?? "ioerr",
-    );
-    const err = new ApiError(
-      error.code,
-      run.message ?? error.message,
-      undefined,
-      { run: view },
-      { run_id: run.id },
-    );
-    return c.json(err.body(), err.status, { "Retry-After": String(retryAfterSeconds) });
+  /** A failed run: 503 with Retry-After when our database stopped it (its error says which fault), else 502. */
+  const failedRun = async (run: SyncRun) => {
+    const cause = await databaseErrorOf(db, run.id);
+    if (cause === undefined) return fail("upstream_failed", run.message ?? `Sync ${run.status}`, run);
+    const { error, retryAfterSeconds } = databaseFaultError(databaseFault(new Error(cause)) ?? "ioerr");
+    return fail(error.code, run.message ?? error.message, run, { "Retry-After": String(retryAfterSeconds) });
   };
   switch (outcome.kind) {
     case "not_found":
@@ -322,7 +318,7 @@ async function answer(c: Context<AppEnv>, outcome: SyncOutcome) {
       // Upstream did nothing wrong here: this run was too slow to renew its lease and another took over.
       if (run.status === "abandoned")
         return fail("run_abandoned", run.message ?? "The run lost its lease", run);
-      return (await databaseFailed(run)) ?? fail("upstream_failed", run.message ?? `Sync ${run.status}`, run);
+      return failedRun(run);
     }
   }
 }

@@ -63,13 +63,20 @@ export class GithubHttp {
   private quota: Quota | null | undefined;
   private quotaDirty = false;
   private secondaryStrikes = 0;
+  /** This token's state key, digested once (the quota is written after every page). */
+  private key: Promise<string> | undefined;
 
   constructor(private readonly opts: GithubHttpOptions) {}
+
+  private quotaKey(): Promise<string> {
+    this.key ??= quotaKey(this.opts.token);
+    return this.key;
+  }
 
   /** The last quota GitHub reported (this run, or persisted by an earlier one). */
   async currentQuota(): Promise<Quota | null> {
     if (this.quota === undefined)
-      this.quota = parseStoredQuota(await this.opts.state.get(await quotaKey(this.opts.token)));
+      this.quota = parseStoredQuota(await this.opts.state.get(await this.quotaKey()));
     return this.quota;
   }
 
@@ -77,7 +84,7 @@ export class GithubHttp {
   async persistQuota(): Promise<void> {
     if (!this.quotaDirty || !this.quota) return;
     this.quotaDirty = false;
-    await this.opts.state.set(await quotaKey(this.opts.token), JSON.stringify(this.quota));
+    await this.opts.state.set(await this.quotaKey(), JSON.stringify(this.quota));
   }
 
   /** GETs `url`; answers with any status in `accept`, throws UpstreamError / UpstreamDeferred otherwise. */
