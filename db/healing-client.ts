@@ -79,7 +79,7 @@ export class HealingClient implements Client {
   replacements = 0;
 
   constructor(
-    client: Client,
+    client: Client | undefined,
     readonly options: HealingOptions,
   ) {
     this.#client = client;

@@ -7,17 +7,15 @@ import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import type { Db } from "./client";
 import { databaseFault, FAULT_MESSAGES } from "./database-faults";
-import { HealingClient } from "./healing-client";
 import { probeWrite } from "./health";
+import { openHealingFileClient } from "./libsql-connection";
 import * as schema from "./schema";
+import { ThreadedClient } from "./write-thread";
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
 
 /** How long a write waits for a lock held by another process before the request answers 503. */
 export const DEFAULT_BUSY_WAIT_MS = 5000;
-// SQLite's own busy wait blocks Node's event loop, so it stays short; the healing client waits between tries.
-const BUSY_TIMEOUT_MS = 100;
-const CACHE_KIB = 16 * 1024;
 
 export type LibsqlOptions = {
   authToken?: string;
@@ -25,6 +23,8 @@ export type LibsqlOptions = {
   /** Create the file's directory when missing (the default path); a configured path must already exist. */
   createDirectory?: boolean;
   onReplace?: (cause: unknown) => void;
+  /** Batches run on a write thread with their own connection (file databases; the default). */
+  writeThread?: boolean;
 };
 
 export type LibsqlDb = { db: Db; close: () => void; client: Client };
@@ -58,24 +58,6 @@ function filePath(url: string): string | undefined {
   return resolve(url.slice("file:".length).split("?")[0]!);
 }
 
-async function openFileConnection(url: string): Promise<Client> {
-  // One connection: every statement runs synchronously inside the client, so a pool adds no parallelism.
-  const client = createClient({ url, concurrency: 1 });
-  try {
-    await client.execute(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    // FULL: a commit survives a power cut before the request that made it is answered.
-    await client.execute("PRAGMA synchronous = FULL");
-    // 16 MiB of page cache (SQLite's default is 2 MiB): the index pages a list or a search walks stay in memory.
-    // Over 1,000,000 titles (test/bench/search.ts data, in-process) a search's median went 5.4 -> 3.0 ms with
-    // 32 MiB; 16 MiB keeps the service's peak RSS during a 100,000-task sync under 200 MB.
-    await client.execute(`PRAGMA cache_size = -${CACHE_KIB}`);
-  } catch (err) {
-    client.close();
-    throw err;
-  }
-  return client;
-}
-
 /** Opens a libSQL file (with the healing client), `:memory:`, or a remote libSQL/Turso URL, and migrates it. */
 export async function createLibsqlDb(url: string, options: LibsqlOptions = {}): Promise<LibsqlDb> {
   const path = filePath(url);
@@ -93,22 +75,27 @@ export async function createLibsqlDb(url: string, options: LibsqlOptions = {}): 
     }
     mkdirSync(dirname(path), { recursive: true });
   }
-  let client: HealingClient | undefined;
+  const busyWaitMs = options.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS;
+  let client: Client | undefined;
   try {
-    const first = await openFileConnection(url);
-    client = new HealingClient(first, {
-      open: () => openFileConnection(url),
-      busyWaitMs: options.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS,
-      onReplace: options.onReplace,
-    });
+    const main = await openHealingFileClient(url, { busyWaitMs, onReplace: options.onReplace });
+    client = main;
     // WAL lets the dashboard read while a sync writes; the mode is stored in the file.
-    await client.execute("PRAGMA journal_mode = WAL");
-    const db = drizzle(client, { schema });
+    await main.execute("PRAGMA journal_mode = WAL");
+    const db = drizzle(main, { schema });
     await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     // A file that opens and migrates may still refuse writes (a read-only file with nothing to migrate).
     await probeWrite(db as unknown as Db);
-    const opened = client;
-    return { db: db as unknown as Db, close: () => opened.close(), client: opened };
+    if (options.writeThread === false)
+      return { db: db as unknown as Db, close: () => main.close(), client: main };
+    const threaded = new ThreadedClient(main, { url, busyWaitMs }, options.onReplace);
+    client = threaded;
+    await threaded.open();
+    return {
+      db: drizzle(threaded, { schema }) as unknown as Db,
+      close: () => threaded.close(),
+      client: threaded,
+    };
   } catch (err) {
     client?.close();
     throw describeOpenFailure(path, err);

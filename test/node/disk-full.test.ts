@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
 import { createLibsqlDb } from "../../db/libsql";
+import { ThreadedClient } from "../../db/write-thread";
 import { buildHarness, httpUpstream, PAGE_BY_PAGE } from "../shared/harness";
 import { rec, scripted } from "../shared/scripted-upstream";
 
@@ -15,20 +16,22 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function fileDb(): Promise<Db> {
+async function fileDb(): Promise<{ db: Db; client: ThreadedClient }> {
   const dir = mkdtempSync(join(tmpdir(), "tasksync-full-"));
-  const { db, close } = await createLibsqlDb(`file:${join(dir, "full.db")}`);
+  const { db, client, close } = await createLibsqlDb(`file:${join(dir, "full.db")}`);
   cleanups.push(() => {
     close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return db;
+  if (!(client instanceof ThreadedClient)) throw new Error("a file database writes on its write thread");
+  return { db, client };
 }
 
-// Per connection, and the file client keeps one connection unless a lock makes it replace it (none here).
-async function limitToCurrentSize(db: Db) {
+// Per connection (the commits' on the write thread too), and each client keeps its connection unless a lock
+// makes it replace it (none here).
+async function limitToCurrentSize({ db, client }: { db: Db; client: ThreadedClient }) {
   const [{ page_count }] = await db.all<{ page_count: number }>(sql`PRAGMA page_count`);
-  await db.run(sql.raw(`PRAGMA max_page_count = ${page_count}`));
+  await client.configureConnections(`PRAGMA max_page_count = ${page_count}`);
 }
 
 type RunBody = {
@@ -41,7 +44,8 @@ type RunBody = {
 
 describe("a database that fills up mid-sync", () => {
   it("ends the run partial with SQLITE_FULL, keeps whole pages only, and recovers when space returns", async () => {
-    const db = await fileDb();
+    const file = await fileDb();
+    const { db } = file;
     let filled = false;
     const h = buildHarness(db, "libsql", {
       env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "10" },
@@ -50,7 +54,7 @@ describe("a database that fills up mid-sync", () => {
         // Once: the disk fills during the first sync only.
         if (page === 2 && !filled) {
           filled = true;
-          await limitToCurrentSize(db);
+          await limitToCurrentSize(file);
         }
       },
     });
@@ -67,7 +71,7 @@ describe("a database that fills up mid-sync", () => {
     expect(n).toBe(run.counts.created);
     expect(n).toBe(run.pages * 10);
 
-    await db.run(sql.raw("PRAGMA max_page_count = 1073741823"));
+    await file.client.configureConnections("PRAGMA max_page_count = 1073741823");
     const again = await h.app.request("/api/sync", { method: "POST" });
     expect(again.status).toBe(200);
     const recovered = (await again.json()) as RunBody;
@@ -77,11 +81,12 @@ describe("a database that fills up mid-sync", () => {
   });
 
   it("a sync the full disk stops before its first page answers 503 database_unavailable, not 502", async () => {
-    const db = await fileDb();
+    const file = await fileDb();
+    const { db } = file;
     const { fetch: serve } = scripted([Array.from({ length: 300 }, (_, i) => rec(`t${i}`))]);
     // The disk fills while the run's first page is on its way (the run itself has started).
     const upstream = httpUpstream("http://upstream.test", async (url) => {
-      await limitToCurrentSize(db);
+      await limitToCurrentSize(file);
       return serve(url);
     });
     const h = buildHarness(db, "libsql", { upstream });
