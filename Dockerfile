@@ -36,4 +36,4 @@ EXPOSE 8787
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8787)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node is PID 1 and handles SIGTERM itself: it stops the schedule, closes the server and the database.
-CMD ["node", "--max-old-space-size=96", "--import", "tsx", "functions/node.ts"]
+CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=4", "--import", "tsx", "functions/node.ts"]

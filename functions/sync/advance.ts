@@ -5,7 +5,6 @@ import { isLeaseLost, renewLease, stillHolds } from "../../db/lease";
 import type { SyncRun } from "../../db/schema";
 import { getRun, runCounts, runDurationMs } from "../../db/sync-runs";
 import { UpstreamDeferred } from "../upstreams/adapter";
-import { addToGroup, commitGroup, emptyGroup, groupStatements, overlapsGroup } from "./commit";
 import { concludeInterrupted, concludeListing, waitForUpstream } from "./conclude";
 import type { RunContext, SyncDeps } from "./context";
 import { iso, leaseUntil } from "./context";
@@ -14,6 +13,7 @@ import { startHeartbeat } from "./heartbeat";
 import { pageIds, planStoredPage } from "./page";
 import { pageReader } from "./read-ahead";
 import { listingWatermark } from "./watermark";
+import { CommitPipeline } from "./write-behind";
 
 export type SliceBudget = {
   pages: number;
@@ -78,20 +78,18 @@ async function listPages(ctx: RunContext, budget: SliceBudget, startedAt: number
     ctx.signal,
   );
   const guard = new CursorGuard(settings.maxPages, ctx.run.pages, parseTrail(ctx.run.cursorTrail));
-  const group = emptyGroup();
+  // Reading ahead and writing behind go together: both let upstream, our code and the database overlap.
+  const commits = new CommitPipeline(ctx, settings.readAhead, async () => {
+    await afterPage?.(ctx.run.id, ctx.run.pages + ctx.committedPages);
+  });
   let cursor = ctx.run.cursor;
   /** Statements the latest page took (its read and its writes): what the next one is expected to take. */
   let pageCost = 0;
-  const pagesTaken = () => ctx.committedPages + group.pages.length;
+  const pagesTaken = () => ctx.committedPages + commits.pages;
   // Whether `more` further pages fit in the slice's page and statement budgets.
   const fits = (more: number) =>
     pagesTaken() + more <= budget.pages &&
-    ctx.statements + groupStatements(group) + pageCost * more + CONCLUDE_STATEMENTS <= budget.statements;
-  const commit = async () => {
-    if (group.pages.length === 0) return;
-    await commitGroup(ctx, group);
-    await afterPage?.(ctx.run.id, ctx.run.pages + ctx.committedPages);
-  };
+    ctx.statements + commits.statements + pageCost * more + CONCLUDE_STATEMENTS <= budget.statements;
   /** The next page, checked by the cursor guard; a failure first commits the pages already planned. */
   const readPage = async () => {
     try {
@@ -105,7 +103,7 @@ async function listPages(ctx: RunContext, budget: SliceBudget, startedAt: number
       return page;
     } catch (err) {
       reader.cancel();
-      await commit();
+      await commits.flush();
       throw err;
     }
   };
@@ -113,23 +111,28 @@ async function listPages(ctx: RunContext, budget: SliceBudget, startedAt: number
     for (;;) {
       const spent = !fits(1) || clock().getTime() - startedAt >= budget.ms;
       if (pagesTaken() > 0 && spent) {
-        await commit();
+        await commits.flush();
         return false;
       }
       const page = await readPage();
       if (settings.readAhead && page.nextCursor !== null && fits(2)) reader.readAhead(page.nextCursor);
       const ids = pageIds(page);
-      if (overlapsGroup(group, ids)) await commit();
+      await commits.makeRoomFor(ids);
       const before = ctx.statements;
       const planned = await planStoredPage(ctx, page, ids);
-      addToGroup(group, planned);
+      commits.add(planned);
       pageCost = ctx.statements - before + planned.statements.length;
-      if (page.nextCursor === null || group.records >= settings.commitRecords) await commit();
-      if (page.nextCursor === null) return true;
+      if (page.nextCursor === null) {
+        await commits.flush();
+        return true;
+      }
+      if (commits.records >= settings.commitRecords) await commits.commit();
       cursor = page.nextCursor;
     }
   } finally {
     reader.cancel();
+    // Only after a failure is anything left: nothing may still be written once the slice is over.
+    await commits.abandon();
   }
 }
 

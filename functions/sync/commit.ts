@@ -37,11 +37,23 @@ function sumCounts(pages: PlannedPage[]): PageCounts {
   return total;
 }
 
-/** Writes the group's pages and the checkpoint after its last page in one batch, and empties the group. */
-export async function commitGroup(ctx: RunContext, group: CommitGroup): Promise<void> {
-  const { pages } = group;
+/** A group's batch, started: the slice counts its pages and statements as taken until it settles. */
+export type GroupWrite = {
+  pages: PlannedPage[];
+  ids: Set<string>;
+  statements: number;
+  done: Promise<unknown>;
+};
+
+/**
+ * Starts writing the group's pages and the checkpoint after its last page in one batch, and empties the group.
+ * The caller settles each write before it starts the next: a batch's lease renewal expects the checkpoint the
+ * previous one left.
+ */
+export function startGroupWrite(ctx: RunContext, group: CommitGroup): GroupWrite | null {
+  const { pages, ids } = group;
   const last = pages.at(-1);
-  if (!last) return;
+  if (!last) return null;
   const { db, clock } = ctx.deps;
   const now = clock();
   const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
@@ -58,16 +70,28 @@ export async function commitGroup(ctx: RunContext, group: CommitGroup): Promise<
     }),
   ];
   Object.assign(group, emptyGroup());
+  const done = db.batch(statements);
+  // Its failure is the caller's when it settles the write.
+  done.catch(() => {});
+  return { pages, ids, statements: statements.length, done };
+}
+
+/** Waits for a started write; on success the slice counts it, on failure its pages' requests go back to the run. */
+export async function settleGroupWrite(ctx: RunContext, write: GroupWrite): Promise<void> {
   try {
-    await db.batch(statements);
+    await write.done;
   } catch (err) {
-    // Nothing was written; the requests the pages took are still the run's, recorded when it ends.
-    for (const page of pages) {
-      ctx.pendingAttempts += page.attempts;
-      ctx.retried.push(...page.retried);
-    }
+    giveBackRequests(ctx, write.pages);
     throw err;
   }
-  ctx.statements += statements.length;
-  ctx.committedPages += pages.length;
+  ctx.statements += write.statements;
+  ctx.committedPages += write.pages.length;
+}
+
+/** Pages that will not be written: the requests they took are still the run's, recorded when it ends. */
+export function giveBackRequests(ctx: RunContext, pages: PlannedPage[]): void {
+  for (const page of pages) {
+    ctx.pendingAttempts += page.attempts;
+    ctx.retried.push(...page.retried);
+  }
 }

@@ -34,7 +34,7 @@ const GOALS: Goal[] = [
 ];
 
 // The sync runs in a process started like `npm start` (same heap cap), so its peak RSS is the service's.
-const SERVICE_NODE_FLAGS = ["--max-old-space-size=96", "--import", "tsx"];
+const SERVICE_NODE_FLAGS = ["--max-old-space-size=96", "--max-semi-space-size=4", "--import", "tsx"];
 
 /** Runs a bench file that prints its figures as a JSON line, in a process with the service's Node flags. */
 function benchAsService(file: string): Record<string, number> {
