@@ -104,6 +104,18 @@ describe("the write thread", () => {
     expect(await db.$count(tasks)).toBe(0);
   });
 
+  it("fails the batches of a thread that dies, and the next batch gets a new thread", async () => {
+    const { db, client } = await fileDb();
+    // A statement larger than the thread's heap ends it (ERR_WORKER_OUT_OF_MEMORY), as any crash would.
+    const huge = Array.from({ length: 2000 }, () => ({
+      sql: "select ?",
+      args: Array.from({ length: 10_000 }, String),
+    }));
+    await expect(client.batch(huge)).rejects.toThrow(/write thread/);
+    await db.batch([db.insert(tasks).values(task("a", "after the crash"))]);
+    expect(await db.$count(tasks)).toBe(1);
+  });
+
   it("refuses batches once closed, without starting a thread again", async () => {
     const { db, close } = await fileDb();
     close();
