@@ -3,6 +3,7 @@ import { and, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { titleContains, trigramQuery } from "./task-search";
 import type { TaskFilter, TaskKey, TaskRow, TaskSort } from "./tasks";
+import { compareText } from "./text-order";
 
 /** Counting stops past this many matches: the answer is then "at least COUNT_LIMIT" (the dashboard's "1,000+"). */
 export const COUNT_LIMIT = 1000;
@@ -121,18 +122,57 @@ export async function countTasks(db: Db, filter: TaskFilter): Promise<TaskCount>
   return toCount(filter, row?.n);
 }
 
-// The page comes back as one JSON array: libSQL's client builds every cell of a result with defineProperty
+// The page comes back as one JSON cell: libSQL's client builds every cell of a result with defineProperty
 // (measured: ~0.9 ms for 50 rows of 9 columns, against 0.3 ms for the same rows read raw), one cell costs one.
 // It is built after the sort and limit, from the page's ids, so only the page's rows are read from the table.
+// Each row is an array, not an object: half the text for SQLite to write and for the route to parse (pageRows).
 const ROW_JSON = sql.raw(
-  "json_object('id', tasks.id, 'external_id', tasks.external_id, 'title', tasks.title, 'status', tasks.status, " +
-    "'remote_updated_at', tasks.remote_updated_at, 'created_at', tasks.created_at, 'updated_at', tasks.updated_at, " +
-    "'deleted_at', tasks.deleted_at, 'deleted_by', tasks.deleted_by, 'source_url', tasks.source_url)",
+  "json_array(tasks.id, tasks.external_id, tasks.title, tasks.status, tasks.remote_updated_at, tasks.created_at, " +
+    "tasks.updated_at, tasks.deleted_at, tasks.deleted_by, tasks.source_url)",
 );
+
+/** One row of ROW_JSON, in its column order. */
+type RowCells = [
+  TaskRow["id"],
+  TaskRow["external_id"],
+  TaskRow["title"],
+  TaskRow["status"],
+  TaskRow["remote_updated_at"],
+  TaskRow["created_at"],
+  TaskRow["updated_at"],
+  TaskRow["deleted_at"],
+  TaskRow["deleted_by"],
+  TaskRow["source_url"],
+];
+
+const rowOf = (c: RowCells): TaskRow => ({
+  id: c[0],
+  external_id: c[1],
+  title: c[2],
+  status: c[3],
+  remote_updated_at: c[4],
+  created_at: c[5],
+  updated_at: c[6],
+  deleted_at: c[7],
+  deleted_by: c[8],
+  source_url: c[9],
+});
+
+/**
+ * The rows of a page cell (taskPageQuery's `page`), in the sort's order. SQLite picks the rows in that order, but
+ * json_group_array may gather them in any order; sorting the ≤ limit rows here again is cheaper than having
+ * SQLite sort them for the aggregate (measured: ~45 µs of 135 µs for 51 rows).
+ */
+export function pageRows(page: string | null | undefined, sort: TaskSort): TaskRow[] {
+  const rows = (JSON.parse(page ?? "[]") as RowCells[]).map(rowOf);
+  const { descending, field } = sortParts(sort);
+  const direction = descending ? -1 : 1;
+  return rows.sort((a, b) => direction * (compareText(a[field], b[field]) || a.id - b.id));
+}
 
 /**
  * The statement behind listTasks, exported so a test can check its query plan. Up to `limit` rows after `after`
- * in the sort's order, ties broken by id in the same direction.
+ * in the sort's order, ties broken by id in the same direction, as one `page` cell for pageRows to read.
  *
  * `fewMatches` (a trigram search known to match at most SORTED_SEARCH_LIMIT rows): fetch the index's candidates
  * by id and sort their keys, instead of walking the sort index past every row the search rejects.
@@ -171,7 +211,7 @@ export function taskPageQuery(
       select * from (${arm([sql`${column} ${beyond} ${after.value}`], order)})
       order by k ${dir}, id ${dir} limit ${limit}`
     : arm([], order);
-  return sql`select json_group_array(${ROW_JSON} order by page.k ${dir}, page.id ${dir}) as page
+  return sql`select json_group_array(${ROW_JSON}) as page
     from (${rows}) as page cross join tasks on tasks.id = page.id`;
 }
 
@@ -189,7 +229,7 @@ export async function listTasks(
 ): Promise<TaskRow[]> {
   const fewMatches = searchesTrigrams(filter) && (count ?? (await countTasks(db, filter))).fewMatches;
   const [row] = await db.all<{ page: string }>(taskPageQuery(filter, sort, limit, after, fewMatches));
-  return JSON.parse(row?.page ?? "[]") as TaskRow[];
+  return pageRows(row?.page, sort);
 }
 
 /**
@@ -210,5 +250,5 @@ export async function listTaskPage(
   const [row] = await db.all<{ n: number; page: string }>(
     sql`select (${taskCountQuery(filter)}) as n, (${taskPageQuery(filter, sort, limit, after)}) as page`,
   );
-  return { rows: JSON.parse(row?.page ?? "[]") as TaskRow[], count: toCount(filter, row?.n) };
+  return { rows: pageRows(row?.page, sort), count: toCount(filter, row?.n) };
 }
