@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { COUNT_LIMIT, pageRows, SORTED_SEARCH_LIMIT, taskPageQuery } from "../../db/task-list";
+import { pageRows, taskPageQuery } from "../../db/task-list";
+import { COUNT_LIMIT, SORTED_SEARCH_LIMIT } from "../../db/task-list-statements";
 import { trigramQuery } from "../../db/task-search";
 import { TASK_SORTS, type TaskFilter, type TaskRow } from "../../db/tasks";
 import type { App } from "../../functions/app";
