@@ -1,18 +1,26 @@
 // Title search: the exact substring test, and the trigram index query that narrows the rows it runs on.
-import { type SQL, sql } from "drizzle-orm";
+import { type SQL, type SQLChunk, sql } from "drizzle-orm";
 
 /** FTS5's trigram tokenizer indexes runs of 3 characters; a shorter search cannot use it and scans instead. */
 export const TRIGRAM_LENGTH = 3;
 
+/** How titleContains tests a search: `needle` is what the title must contain, `folded` whether both are lowered. */
+export type TitleTest = { folded: boolean; needle: string };
+
 /**
- * The exact test: `title` contains `search`, ignoring ASCII case, every character literal. SQLite's `lower()`
- * folds ASCII only, as `LIKE` does, so this answers what `title LIKE '%search%'` meant, with no wildcards to
- * escape and no pattern-length limit (D1 refuses LIKE patterns over 50 bytes). A search without ASCII letters
+ * The exact test for `search`: the title contains it, ignoring ASCII case, every character literal. SQLite's
+ * `lower()` folds ASCII only, as `LIKE` does, so this answers what `title LIKE '%search%'` meant, with no wildcards
+ * to escape and no pattern-length limit (D1 refuses LIKE patterns over 50 bytes). A search without ASCII letters
  * has no case to fold: it skips `lower()`, which copies every title it tests (measured: a third of the cost).
  */
-export function titleContains(search: string): SQL {
-  if (!/[A-Za-z]/.test(search)) return sql`instr(tasks.title, ${search}) > 0`;
-  return sql`instr(lower(tasks.title), ${search.replace(/[A-Z]/g, (ch) => ch.toLowerCase())}) > 0`;
+export function titleTest(search: string): TitleTest {
+  if (!/[A-Za-z]/.test(search)) return { folded: false, needle: search };
+  return { folded: true, needle: search.replace(/[A-Z]/g, (ch) => ch.toLowerCase()) };
+}
+
+/** The SQL of a TitleTest, looking for `needle` (its value, or the slot it is bound to). */
+export function titleContains(folded: boolean, needle: SQLChunk): SQL {
+  return folded ? sql`instr(lower(tasks.title), ${needle}) > 0` : sql`instr(tasks.title, ${needle}) > 0`;
 }
 
 /** Code points, not UTF-16 units: the tokenizer counts characters, and an emoji is one. */

@@ -1,7 +1,8 @@
 // /api/tasks: the filtered, keyset-paginated task list, one task, the user's delete and restore, CSV export.
 import { createRoute, z } from "@hono/zod-openapi";
 import { TASK_STATUSES, type TaskStatus } from "../../db/schema";
-import { COUNT_LIMIT, listTaskPage, sortKeyOf } from "../../db/task-list";
+import { listTaskPage, sortKeyOf } from "../../db/task-list";
+import { COUNT_LIMIT } from "../../db/task-list-statements";
 import {
   DELETED_FILTERS,
   getTask,

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { COUNT_LIMIT, SORTED_SEARCH_LIMIT, taskPageQuery } from "../../db/task-list";
+import { pageRows, taskPageQuery } from "../../db/task-list";
+import { COUNT_LIMIT, SORTED_SEARCH_LIMIT } from "../../db/task-list-statements";
 import { trigramQuery } from "../../db/task-search";
 import { TASK_SORTS, type TaskFilter, type TaskRow } from "../../db/tasks";
 import type { App } from "../../functions/app";
@@ -79,7 +80,7 @@ describe("GET /api/tasks search through the trigram index", () => {
       const [row] = await db.all<{ page: string }>(
         taskPageQuery(filter, sort, 40, { value: "Alpha report", id: 100 }, few),
       );
-      return row!.page;
+      return pageRows(row!.page, sort);
     };
     for (const search of ["report", "ÜNÏ", "ünï", "a r"])
       for (const deleted of ["exclude", "include", "only"] as const)
