@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContextOptions, chromium, type Locator, type Page } from "playwright-core";
+import type { TestServer } from "./server";
 
 export const SCREENSHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const AXE_SOURCE = readFileSync(
@@ -23,6 +24,18 @@ export function launchBrowser(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/**
+ * A server and a browser started together. When one fails to start, the other is stopped before the error is
+ * thrown: a `wrangler dev` left behind by a missing Chromium kept a core busy for every later test and bench.
+ */
+export async function startWithBrowser(starting: Promise<TestServer>): Promise<[TestServer, Browser]> {
+  const [server, browser] = await Promise.allSettled([starting, launchBrowser()]);
+  if (server.status === "fulfilled" && browser.status === "fulfilled") return [server.value, browser.value];
+  if (server.status === "fulfilled") await server.value.stop();
+  if (browser.status === "fulfilled") await browser.value.close();
+  throw server.status === "rejected" ? server.reason : (browser as PromiseRejectedResult).reason;
 }
 
 export type OpenPage = {

@@ -1,7 +1,7 @@
 // The dashboard tells the user when the database refuses writes (here: another process holds its lock).
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, openDashboard, waitForText } from "./browser";
+import { openDashboard, startWithBrowser, waitForText } from "./browser";
 import { databaseFile, holdWriteLock } from "./db-faults";
 import { startServer, type TestServer } from "./server";
 
@@ -10,7 +10,7 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer({ DATABASE_URL: db.url }), launchBrowser()]);
+  [server, browser] = await startWithBrowser(startServer({ DATABASE_URL: db.url }));
 });
 
 afterAll(async () => {

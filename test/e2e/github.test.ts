@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeGithub } from "../fake-github/app";
 import { TEST_TOKEN } from "../fake-github/harness";
 import { type ServedFake, serveFakeGithub } from "../fake-github/server";
-import { launchBrowser, openDashboard, visibleText } from "./browser";
+import { openDashboard, startWithBrowser, visibleText } from "./browser";
 import { startServer, type TestServer } from "./server";
 
 let fake: FakeGithub;
@@ -17,15 +17,14 @@ let browser: Browser;
 beforeAll(async () => {
   fake = new FakeGithub({ token: TEST_TOKEN, total: 40, pullEvery: 5 });
   github = await serveFakeGithub(fake);
-  [server, browser] = await Promise.all([
+  [server, browser] = await startWithBrowser(
     startServer({
       UPSTREAM: "github",
       GITHUB_REPO: "acme/widgets",
       GITHUB_TOKEN: TEST_TOKEN,
       GITHUB_API_URL: github.url,
     }),
-    launchBrowser(),
-  ]);
+  );
   const res = await server.api("/api/sync", { method: "POST", body: { mode: "full" } });
   expect(res.status).toBe(200);
 });

@@ -1,7 +1,7 @@
 // Browser tests of the sync side of the dashboard: trigger, live progress, failure details, retry, races.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, openDashboard, screenshot, visibleText, waitForText } from "./browser";
+import { openDashboard, screenshot, startWithBrowser, visibleText, waitForText } from "./browser";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
@@ -9,7 +9,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   // Small pages, so a sync with upstream latency spans several seconds and can be watched.
-  [server, browser] = await Promise.all([startServer({ SYNC_PAGE_SIZE: "20" }), launchBrowser()]);
+  [server, browser] = await startWithBrowser(startServer({ SYNC_PAGE_SIZE: "20" }));
 });
 
 afterAll(async () => {

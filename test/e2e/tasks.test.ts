@@ -4,7 +4,7 @@ import { createClient } from "@libsql/client";
 import { parse } from "csv-parse/sync";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, openDashboard, visibleText, waitForText } from "./browser";
+import { openDashboard, startWithBrowser, visibleText, waitForText } from "./browser";
 import { startServer, type TestServer } from "./server";
 
 type Task = { id: number; external_id: string; title: string; status: string; deleted_at: string | null };
@@ -46,7 +46,7 @@ const searchBox = (page: Page) => page.getByRole("searchbox", { name: "Search ti
 const rowTitles = (page: Page) => page.locator("[data-testid=task-row] .title-cell").allInnerTexts();
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  [server, browser] = await startWithBrowser(startServer());
   const res = await server.api("/api/sync", { method: "POST", body: { mode: "full" } });
   expect(res.status).toBe(200);
   await insertHostileTask();

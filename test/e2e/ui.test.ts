@@ -3,10 +3,10 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  launchBrowser,
   openDashboard,
   screenshot,
   seriousViolations,
+  startWithBrowser,
   visibleText,
   waitForText,
 } from "./browser";
@@ -30,7 +30,7 @@ const isDark = async (page: Page) => {
 };
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  [server, browser] = await startWithBrowser(startServer());
   const res = await server.api("/api/sync", { method: "POST", body: { mode: "full" } });
   expect(res.status).toBe(200);
 });

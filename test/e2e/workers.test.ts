@@ -1,14 +1,14 @@
 // The dashboard served by the Workers entry under `wrangler dev` (static assets, local D1): the same page works.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, openDashboard, visibleText, waitForText } from "./browser";
+import { openDashboard, startWithBrowser, visibleText, waitForText } from "./browser";
 import { startServer, type TestServer } from "./server";
 
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer({}, "workers"), launchBrowser()]);
+  [server, browser] = await startWithBrowser(startServer({}, "workers"));
 });
 
 afterAll(async () => {
