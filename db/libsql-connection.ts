@@ -12,6 +12,7 @@ export type FileClientOptions = {
   /** How long one operation may wait for a lock held by another connection. */
   busyWaitMs: number;
   onReplace?: (cause: unknown) => void;
+  cacheKib?: number;
 };
 
 export async function openFileConnection(url: string, cacheKib = READ_CACHE_KIB): Promise<Client> {
@@ -33,8 +34,10 @@ export async function openFileConnection(url: string, cacheKib = READ_CACHE_KIB)
   return client;
 }
 
-/** A healing client on the file: it opens its first connection now, and a new one after each busy error. */
-export async function openHealingFileClient(url: string, options: FileClientOptions): Promise<HealingClient> {
-  const first = await openFileConnection(url);
-  return new HealingClient(first, { open: () => openFileConnection(url), ...options });
+/**
+ * A healing client on the file: it opens a connection on its first operation (whose error then says why the file
+ * cannot be used), and a new one after each busy error.
+ */
+export function healingFileClient(url: string, { cacheKib, ...options }: FileClientOptions): HealingClient {
+  return new HealingClient(undefined, { open: () => openFileConnection(url, cacheKib), ...options });
 }

@@ -8,7 +8,7 @@ import { migrate } from "drizzle-orm/libsql/migrator";
 import type { Db } from "./client";
 import { databaseFault, FAULT_MESSAGES } from "./database-faults";
 import { probeWrite } from "./health";
-import { openHealingFileClient } from "./libsql-connection";
+import { healingFileClient } from "./libsql-connection";
 import * as schema from "./schema";
 import { ThreadedClient } from "./write-thread";
 
@@ -78,7 +78,7 @@ export async function createLibsqlDb(url: string, options: LibsqlOptions = {}): 
   const busyWaitMs = options.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS;
   let client: Client | undefined;
   try {
-    const main = await openHealingFileClient(url, { busyWaitMs, onReplace: options.onReplace });
+    const main = healingFileClient(url, { busyWaitMs, onReplace: options.onReplace });
     client = main;
     // WAL lets the dashboard read while a sync writes; the mode is stored in the file.
     await main.execute("PRAGMA journal_mode = WAL");

@@ -6,13 +6,11 @@ import { DatabaseBusyError } from "./database-faults";
 /** What the write thread is started with. */
 export type WriteThreadData = { url: string; busyWaitMs: number };
 
-export type BatchRequest = {
-  id: number;
-  stmts: Array<InStatement | [string, InArgs?]>;
-  mode?: TransactionMode;
-  /** Run on the thread's connection as a plain statement (a per-connection setting), not as a batch. */
-  configure?: boolean;
-};
+/** A batch, or one plain statement on the thread's connection (a per-connection setting). */
+export type WriteRequest = { id: number } & (
+  | { batch: Array<InStatement | [string, InArgs?]>; mode?: TransactionMode }
+  | { execute: string }
+);
 
 export type WireResultSet = {
   columns: string[];

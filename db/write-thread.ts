@@ -14,13 +14,14 @@ import type {
 } from "@libsql/client";
 import type { HealingClient } from "./healing-client";
 import {
-  type BatchRequest,
   errorFromWire,
   resultFromWire,
   type WriteReply,
+  type WriteRequest,
   type WriteThreadData,
 } from "./write-thread-wire";
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Pending = { resolve: (results: ResultSet[]) => void; reject: (err: Error) => void };
 
 const BOOT = new URL("./write-thread-boot.mjs", import.meta.url);
@@ -53,18 +54,18 @@ export class ThreadedClient implements Client {
   }
 
   batch(stmts: Array<InStatement | [string, InArgs?]>, mode?: TransactionMode): Promise<ResultSet[]> {
-    return this.#send({ stmts, mode });
+    return this.#send({ batch: stmts, mode });
   }
 
   /** Starts the write thread and opens its connection, so the first commit does not wait for either. */
   async open(): Promise<void> {
-    await this.#send({ stmts: ["select 1"], configure: true });
+    await this.#send({ execute: "select 1" });
   }
 
   /** Runs a per-connection statement (a PRAGMA) on this thread's connection and on the write thread's. */
   async configureConnections(sql: string): Promise<void> {
     await this.main.execute(sql);
-    await this.#send({ stmts: [sql], configure: true });
+    await this.#send({ execute: sql });
   }
 
   migrate(stmts: InStatement[]): Promise<ResultSet[]> {
@@ -95,7 +96,7 @@ export class ThreadedClient implements Client {
     this.#failAll(new Error("The database client is closed"));
   }
 
-  #send(request: Omit<BatchRequest, "id">): Promise<ResultSet[]> {
+  #send(request: DistributiveOmit<WriteRequest, "id">): Promise<ResultSet[]> {
     if (this.closed) return Promise.reject(new Error("The database client is closed"));
     const id = this.#nextId++;
     const worker = this.#current();
@@ -103,7 +104,7 @@ export class ThreadedClient implements Client {
       this.#pending.set(id, { resolve, reject });
       // A thread with work keeps the process alive; an idle one does not hold it open.
       worker.ref();
-      worker.postMessage({ ...request, id } satisfies BatchRequest);
+      worker.postMessage({ ...request, id } satisfies WriteRequest);
     });
   }
 

@@ -19,7 +19,7 @@ export const groupStatements = (group: CommitGroup) => (group.pages.length === 0
  * A page naming an id a pending page names was planned, or must be planned, against a stored state that pending
  * page changes: the group is committed before that page is read.
  */
-export function overlapsGroup(group: CommitGroup, ids: readonly string[]): boolean {
+export function overlapsGroup(group: Pick<CommitGroup, "ids">, ids: readonly string[]): boolean {
   return ids.some((id) => group.ids.has(id));
 }
 

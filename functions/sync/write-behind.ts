@@ -25,7 +25,7 @@ export class CommitPipeline {
     /** Whether a started batch is left to run while the slice goes on (otherwise each commit is waited for). */
     private readonly behind: boolean,
     /** Runs after each batch is written, before the next one starts. */
-    private readonly afterCommit: () => Promise<void> = async () => {},
+    private readonly afterCommit: () => Promise<void>,
   ) {}
 
   /** Pages planned or being written, not yet committed. */
@@ -49,7 +49,7 @@ export class CommitPipeline {
   /** Before `ids` are planned: writes whatever unwritten page names one of them. */
   async makeRoomFor(ids: readonly string[]): Promise<void> {
     if (overlapsGroup(this.#group, ids)) await this.flush();
-    else if (this.#writing && ids.some((id) => this.#writing?.ids.has(id))) await this.#settle();
+    else if (this.#writing && overlapsGroup(this.#writing, ids)) await this.#settle();
   }
 
   /** Starts writing the planned pages, once the batch before them is written; waits for it unless `behind`. */
