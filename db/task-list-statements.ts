@@ -51,22 +51,19 @@ const DELETED_INDEX: Record<SortField, string> = {
   title: "tasks_deleted_title_idx",
   external_id: "tasks_deleted_external_idx",
 };
-const SORT_INDEX: Record<SortField, string> = {
-  updated_at: "tasks_updated_idx",
-  title: "tasks_title_idx",
-  external_id: "tasks_external_id_unique",
-};
-
 /**
- * The index a page walks: already in the sort's order, so a page costs its own rows plus the ones the filter
- * skips, never a sort of every match. It is named with INDEXED BY rather than left to the planner, which has no
- * statistics and would seek on a filter and sort all its matches; and a dropped index then fails loudly.
+ * The index a page walks. For updated_at and external_id it is already in the sort's order, so a page costs its
+ * own rows plus the ones the filter skips, never a sort of every match. Title has no index of its own (it cost
+ * the sync more than any other, see db/schema.ts): a title page reads every match from a covering index and keeps
+ * the best `limit` (SQLite's sorter with a LIMIT holds only those). The index is named with INDEXED BY rather
+ * than left to the planner, which has no statistics and would seek on a filter and sort all its matches; and a
+ * dropped index then fails loudly.
  */
 function pageIndex(terms: ListTerms, sort: TaskSort): string {
   const { field } = sortParts(sort);
   if (terms.deleted === "only") return DELETED_INDEX[field];
-  if (field === "updated_at" && terms.statuses === 1) return "tasks_status_updated_idx";
-  return SORT_INDEX[field];
+  if (field === "external_id") return "tasks_external_id_unique";
+  return terms.statuses === 1 ? "tasks_status_updated_idx" : "tasks_updated_idx";
 }
 
 /**
@@ -154,6 +151,8 @@ export const rowOf = (c: RowCells): TaskRow => ({
  * so a page after a run of equal values (a sync stamps a whole page with one `updated_at`) would rescan
  * the run. A page after a cursor is therefore two seeks: the rest of the cursor's tie (`value = ? AND id
  * beyond`), then the values beyond it; each arm is limited, so the final sort handles at most 2 x limit rows.
+ * A title page outside the deleted view has no index to seek in: it reads its matches once, past the cursor's
+ * row value, and keeps the best `limit`.
  */
 export function pageStatement(terms: ListTerms, { sort, cursor, fewMatches }: PageShape): SQL {
   const { descending, field } = sortParts(sort);
@@ -176,12 +175,16 @@ export function pageStatement(terms: ListTerms, { sort, cursor, fewMatches }: Pa
     sql`select ${column} as k, tasks.id as id from ${source}
       where ${whereAll([...where, ...extra])} order by ${armOrder} limit ${limit}`;
   const tie = [sql`${column} = ${slot("afterValue")}`, sql`tasks.id ${beyond} ${slot("afterId")}`];
-  const rows = cursor
-    ? sql`select * from (${arm(tie, sql`tasks.id ${dir}`)})
+  const seeks = sorted || field !== "title" || terms.deleted === "only";
+  const past = sql`(${column}, tasks.id) ${beyond} (${slot("afterValue")}, ${slot("afterId")})`;
+  const afterCursor = () =>
+    seeks
+      ? sql`select * from (${arm(tie, sql`tasks.id ${dir}`)})
       union all
       select * from (${arm([sql`${column} ${beyond} ${slot("afterValue")}`], order)})
       order by k ${dir}, id ${dir} limit ${limit}`
-    : arm([], order);
+      : arm([past], order);
+  const rows = cursor ? afterCursor() : arm([], order);
   return sql`select json_group_array(${ROW_JSON}) as page
     from (${rows}) as page cross join tasks on tasks.id = page.id`;
 }

@@ -126,7 +126,7 @@ async function listPages(ctx: RunContext, budget: SliceBudget, startedAt: number
         await commits.flush();
         return true;
       }
-      if (commits.records >= settings.commitRecords) await commits.commit();
+      if (commits.shouldCommit(settings.commitRecords)) await commits.commit();
       cursor = page.nextCursor;
     }
   } finally {

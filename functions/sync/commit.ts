@@ -43,6 +43,8 @@ export type GroupWrite = {
   ids: Set<string>;
   statements: number;
   done: Promise<unknown>;
+  /** The batch has been answered (written or failed), whether or not the slice has settled it yet. */
+  answered: boolean;
 };
 
 /**
@@ -70,10 +72,23 @@ export function startGroupWrite(ctx: RunContext, group: CommitGroup): GroupWrite
     }),
   ];
   Object.assign(group, emptyGroup());
-  const done = db.batch(statements);
+  const write: GroupWrite = {
+    pages,
+    ids,
+    statements: statements.length,
+    done: db.batch(statements),
+    answered: false,
+  };
   // Its failure is the caller's when it settles the write.
-  done.catch(() => {});
-  return { pages, ids, statements: statements.length, done };
+  write.done.then(
+    () => {
+      write.answered = true;
+    },
+    () => {
+      write.answered = true;
+    },
+  );
+  return write;
 }
 
 /** Waits for a started write; on success the slice counts it, on failure its pages' requests go back to the run. */

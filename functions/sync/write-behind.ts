@@ -42,6 +42,16 @@ export class CommitPipeline {
     return this.#group.records;
   }
 
+  /**
+   * Whether the planned pages should be committed now: the group is full, or (writing behind) the database has
+   * nothing in flight. So the first commit starts after the first page instead of after a full group, and
+   * groups grow only while the database is the slower side.
+   */
+  shouldCommit(maxRecords: number): boolean {
+    if (this.#group.records >= maxRecords) return true;
+    return this.behind && this.#group.pages.length > 0 && (this.#writing?.answered ?? true);
+  }
+
   add(page: PlannedPage): void {
     addToGroup(this.#group, page);
   }
