@@ -11,7 +11,8 @@ export function commitsSuite(make: MakeHarness) {
       const committedAt: number[] = [];
       const h = await make({
         sim: { total: 250 },
-        env: { SYNC_PAGE_SIZE: "50", SYNC_COMMIT_RECORDS: "100" },
+        // Page by page, a group is committed only when full (writing behind, also when the database is idle).
+        env: { SYNC_PAGE_SIZE: "50", SYNC_COMMIT_RECORDS: "100", SYNC_READ_AHEAD: "false" },
         afterPage: (_run, pages) => {
           committedAt.push(pages);
           if (pages === 4) throw new Error("injected crash after the second commit");
@@ -26,6 +27,33 @@ export function commitsSuite(make: MakeHarness) {
       // The retry resumes the listing at the checkpoint: the one page left.
       const retried = await h.app.request(`/api/sync/runs/${run.id}/retry`, { method: "POST" });
       expect(await retried.json()).toMatchObject({ status: "success", pages: 1, counts: { created: 50 } });
+      await expectMirrors(h.db, h.simulator);
+    });
+
+    it("writing behind, a group is committed as soon as the database is idle, never past SYNC_COMMIT_RECORDS", async () => {
+      const committedAt: number[] = [];
+      let crashedAt = 0;
+      const h = await make({
+        sim: { total: 500 },
+        env: { SYNC_PAGE_SIZE: "50", SYNC_COMMIT_RECORDS: "100" },
+        afterPage: (_run, pages) => {
+          committedAt.push(pages);
+          if (pages >= 5 && crashedAt === 0) {
+            crashedAt = pages;
+            throw new Error("injected crash after a commit");
+          }
+        },
+      });
+      const { run } = await sync(h);
+      // Nothing was being written when the first page was planned: it went alone, so writing starts at once.
+      expect(committedAt[0]).toBe(1);
+      const sizes = committedAt.map((n, i) => n - (committedAt[i - 1] ?? 0));
+      for (const size of sizes) expect([1, 2], JSON.stringify(committedAt)).toContain(size);
+      expect(run).toMatchObject({ status: "partial", pages: crashedAt, counts: { created: crashedAt * 50 } });
+      expect(await taskRows(h.db)).toHaveLength(crashedAt * 50);
+      await expectRunInvariants(h.db, run);
+      const retried = await h.app.request(`/api/sync/runs/${run.id}/retry`, { method: "POST" });
+      expect(await retried.json()).toMatchObject({ status: "success", pages: 10 - crashedAt });
       await expectMirrors(h.db, h.simulator);
     });
 
