@@ -251,6 +251,22 @@ describe("hostile upstream responses (issue 9, items 10, 16, 17, 18)", () => {
     expect(p.invalid[0]!.reason).toContain("larger than");
   });
 
+  it("item 16: the size is the record's JSON, whatever its shape, not a bound on its fields", async () => {
+    const base = { status: "todo", updated_at: "2026-01-01T00:00:00Z" };
+    const records = [
+      // Its fields could take up to ~18 KiB escaped; written out, 3 KiB: kept (the extra field is ignored).
+      { ...base, id: "wide", title: "t", note: "x".repeat(3000) },
+      { ...base, id: "nested", title: "t", extra: { deeper: ["z".repeat(20_000)] } },
+      { ...base, id: "padded", title: `${" ".repeat(20_000)}t` },
+    ];
+    const p = await fetchPage(client([page(records)]), req);
+    expect(p.live.map((r) => r.id)).toEqual(["wide"]);
+    expect(p.invalid.map((r) => [r.externalId, r.reason])).toEqual([
+      ["nested", "record larger than 16384 bytes"],
+      ["padded", "record larger than 16384 bytes"],
+    ]);
+  });
+
   it("item 17: a redirect is not followed, and nothing of its target reaches the error", async () => {
     let calls = 0;
     const c = client([]);
