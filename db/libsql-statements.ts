@@ -28,7 +28,7 @@ import Database from "libsql";
  * At most this many statements a connection: the sync's statements, the lease and run bookkeeping, and the
  * task-list shapes a dashboard uses stay cached, while a client walking through all the list's shapes
  * (db/task-list.ts keeps up to 256 texts) only churns the oldest. A statement is SQLite memory outside the JS
- * heap: 128 copies of the sync's upsert (the largest, with its triggers) held ~3 MB of RSS, so a full cache
+ * heap: 128 copies of the sync's upsert (the largest, with its triggers) held 3–4 MB of RSS, so a full cache
  * costs at most a few MB per connection (there are two: the main thread's and the write thread's).
  */
 export const STATEMENT_CACHE_SIZE = 128;
