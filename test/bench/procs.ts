@@ -1,8 +1,29 @@
 // What the sync parts of the benchmark share: the simulator upstream in its own process, stopping it, timing.
 import { type ChildProcess, spawn } from "node:child_process";
+import { get } from "node:http";
 
-/** The simulator over real HTTP in its own process group, so stopping it also stops what npx started. */
-export function startUpstream(port: number, total: number): Promise<ChildProcess> {
+/** One request on a connection of its own (closed after it), so the caller's connection pool stays cold. */
+function getOnce(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", resolve);
+    }).on("error", reject);
+  });
+}
+
+/**
+ * The simulator over real HTTP in its own process group, so stopping it also stops what npx started. It answers
+ * a few pages before it is handed over: a freshly started process runs its first requests cold (a real upstream
+ * is a warm server), and the sync under test should not be timed on the simulator's start-up.
+ */
+export async function startUpstream(port: number, total: number): Promise<ChildProcess> {
+  const child = await spawnUpstream(port, total);
+  for (let i = 0; i < 3; i++) await getOnce(`http://127.0.0.1:${port}/tasks?limit=500`);
+  return child;
+}
+
+function spawnUpstream(port: number, total: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn("npx", ["tsx", "test/bench/upstream-server.ts", String(port), String(total)], {
       stdio: ["ignore", "pipe", "pipe"],
