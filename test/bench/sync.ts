@@ -113,7 +113,7 @@ export async function fullSync(dir: string, total: number, run = 0) {
 }
 
 /** Each ratio is taken from this many syncs and as many floors, alternated (a slow moment hits both sides). */
-const RUNS = 3;
+const RUNS = 5;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
