@@ -40,7 +40,7 @@ export const tasks = sqliteTable(
     // columns the list filters on: a count or a filtered walk reads the index alone, the table only for the page.
     // There is no index on title alone: a title lands anywhere in its b-tree, so each commit of a sync rewrote
     // leaf pages all over it (measured: ~20% of a 100,000-task sync's writing, 2.8 -> 2.3 s). A title sort reads
-    // one of these two instead and keeps the best `limit` rows (~9 ms at 100,000 live tasks, see README).
+    // one of these two instead and keeps the best `limit` rows (~13 ms a page at 100,000 live tasks, see README).
     // Sorts by updated_at (the default) and title, the updated_after/updated_before ranges, and most counts.
     index("tasks_updated_idx").on(t.updatedAt, t.id, t.deletedAt, t.status, t.title),
     // A single status filter: seeks to the status instead of skipping two rows in three.
