@@ -52,6 +52,9 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
 /** Reads the body into memory up to the limit and hands it on as a fresh request; 413 beyond the limit. */
 export function bodyLimit(limit: BodyLimit): MiddlewareHandler {
   return async (c, next) => {
+    // GET and HEAD carry no body (the fetch standard's Request refuses one): asking for it would only build a
+    // full Request from @hono/node-server's lazy one, on every read the service answers.
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const body = c.req.raw.body;
     if (body === null) return next();
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
