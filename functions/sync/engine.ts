@@ -132,7 +132,12 @@ export async function followRun(
   for (;;) {
     await Promise.race([driver, pause(Math.max(0, Math.min(POLL_MS, deadline - Date.now())))]);
     const current = (await getRun(deps.db, run.id))!;
-    if (current.status !== "running") return { kind: "finished", run: current };
+    if (current.status !== "running") {
+      // The row can say finished while an in-process driver still logs it: the caller (a test, a shutdown) may
+      // close the database next, so the driver gets its moment to end first.
+      await Promise.race([driver, pause(POLL_MS)]);
+      return { kind: "finished", run: current };
+    }
     // A driver that stopped while the run is still `running` lost it to another process: nothing to wait for.
     if (driverDone || Date.now() >= deadline) return { kind: "running", run: current };
   }

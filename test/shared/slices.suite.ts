@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { getRun } from "../../db/sync-runs";
 import { advanceRun } from "../../functions/sync/advance";
-import { startSync } from "../../functions/sync/engine";
+import { followRun, startSync } from "../../functions/sync/engine";
 import type { MakeHarness } from "./harness";
 import { expectMirrors } from "./sync.suite";
 
@@ -28,6 +28,28 @@ export function slicesSuite(make: MakeHarness) {
       const run = (await getRun(h.db, second.run.id))!;
       expect(run).toMatchObject({ status: "success", pages: 10, fetched: 196, updated: 6, deleted: 4 });
       await expectMirrors(h.db, h.simulator);
+    });
+
+    it("following a run answers after its in-process driver has ended, not just after its row says so", async () => {
+      const h = await make({ sim: { total: 40 }, env: { SYNC_PAGE_SIZE: "20" } });
+      const engine = h.engine();
+      const started = await startSync(engine, { trigger: "manual" });
+      if (started.kind !== "started") throw new Error(started.kind);
+      // A driver that still works (logs, stops its heartbeat) after it concluded the run, past the first poll.
+      let driverEnded = false;
+      const outcome = await followRun(
+        engine,
+        started.run,
+        async (deps, run) => {
+          while (!(await advanceRun(deps, run.id, LOTS)).ended);
+          await new Promise((r) => setTimeout(r, 250));
+          driverEnded = true;
+          return { ended: true };
+        },
+        10_000,
+      );
+      expect(outcome).toMatchObject({ kind: "finished", run: { status: "success", fetched: 40 } });
+      expect(driverEnded).toBe(true);
     });
 
     it("a statement budget ends the slice before it would be exceeded", async () => {
