@@ -375,6 +375,24 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       expect(second.run.counts).toMatchObject({ created: 0, updated: 0, unchanged: 4 });
     });
 
+    it("a page of the largest records, full of characters JSON escapes, is recognised whole on the next listing", async () => {
+      // More ids than one group of the stored-state read, each as long as an id may be, titles at the limit.
+      const odd = '"\\\t\u0001é😀</script>';
+      const records = Array.from({ length: 150 }, (_, i) => {
+        const id = `${String(i).padStart(3, "0")}${odd}`.padEnd(200, "ü");
+        return rec(id, undefined, `${i} ${odd}`.padEnd(500, "ß"));
+      });
+      const { upstream } = scripted([records]);
+      const h = await make({ upstream });
+      expect((await sync(h)).run.counts).toMatchObject({ created: 150, invalid: 0 });
+      const second = await sync(h);
+      expect(second.run.counts).toMatchObject({ created: 0, updated: 0, unchanged: 150 });
+      const stored = await taskRows(h.db);
+      expect(stored.map((r) => [r.external_id, r.title]).sort()).toEqual(
+        records.map((r) => [r.id, r.title]).sort(),
+      );
+    });
+
     it("page-number pagination: deletions mid-listing shift pages, yet only confirmed deletions apply", async () => {
       const h = await make({
         sim: { total: 100, pagination: "page", churn: { updates: 0, creates: 0, deletes: 2 } },
