@@ -1,6 +1,6 @@
 // Deletions found by a listing, decided in SQL so the stored set is never loaded into memory: full listings
-// mark the stored tasks they show (sync_seen), tombstones queue candidates, and the end of the listing counts
-// what would go, lets the guard decide, then applies it in the run's final batch.
+// mark the stored tasks they show (sync_seen, a row a page), tombstones queue candidates, and the end of the
+// listing counts what would go, lets the guard decide, then applies it in the run's final batch.
 import { sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { syncDeleteCandidates, syncRuns, syncSeen, tasks } from "./schema";
@@ -26,12 +26,10 @@ function chunks<T>(items: T[], size: number): T[][] {
 // 100-parameter limit.
 const idList = (ids: number[]) => sql`(select value from json_each(${JSON.stringify(ids)}))`;
 
-/** Marks stored tasks a full listing showed; re-marking (a replayed page) is harmless. */
+/** Marks stored tasks a full listing showed, a row per page; re-marking (a replayed page) is harmless. */
 export function seenStatements(db: Db, listingId: number, taskIds: number[]) {
   return chunks(taskIds, IDS_PER_STATEMENT).map((part) =>
-    db.run(
-      sql`insert or ignore into ${syncSeen} (run_id, task_id) select ${listingId}, value from json_each(${JSON.stringify(part)})`,
-    ),
+    db.run(sql`insert into ${syncSeen} (run_id, task_ids) values (${listingId}, ${JSON.stringify(part)})`),
   );
 }
 
@@ -57,7 +55,9 @@ export function untombstoneStatements(db: Db, listingId: number, taskIds: number
 function doomed(scope: ListingScope) {
   const tombstoned = sql`t.id in (select task_id from ${syncDeleteCandidates} where run_id = ${scope.listingId})`;
   if (!scope.absence) return sql`t.deleted_at is null and ${tombstoned}`;
-  const absent = sql`t.id <= ${scope.baseTaskId} and not exists (select 1 from ${syncSeen} s where s.run_id = ${scope.listingId} and s.task_id = t.id)`;
+  // The seen ids are gathered once into a set the scan looks each task up in (the subquery is not correlated).
+  const seen = sql`select e.value from ${syncSeen} s, json_each(s.task_ids) e where s.run_id = ${scope.listingId}`;
+  const absent = sql`t.id <= ${scope.baseTaskId} and t.id not in (${seen})`;
   return sql`t.deleted_at is null and (${tombstoned} or (${absent}))`;
 }
 

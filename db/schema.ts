@@ -1,6 +1,6 @@
 // The one drizzle schema shared by D1 (Workers) and libSQL (Node); migrations are generated from it.
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -134,15 +134,17 @@ export const syncDeleteCandidates = sqliteTable(
   (t) => [index("sync_delete_candidates_run_idx").on(t.runId, t.taskId)],
 );
 
-// Stored tasks a full listing has shown so far (`run_id` is the listing's id): what is not here when the
-// listing completes is absent upstream. A side table, so no task row is written for a task found unchanged.
+// Stored tasks a full listing has shown so far (`run_id` is the listing's id), a JSON array of task ids per page:
+// what none of them holds when the listing completes is absent upstream. A side table, so no task row is written
+// for a task found unchanged; and a row a page, not a row a task (a 100,000-task listing wrote and then deleted
+// 100,000 rows here, each billed on D1).
 export const syncSeen = sqliteTable(
   "sync_seen",
   {
     runId: integer("run_id").notNull(),
-    taskId: integer("task_id").notNull(),
+    taskIds: text("task_ids").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.taskId] })],
+  (t) => [index("sync_seen_run_idx").on(t.runId)],
 );
 
 // A single row (id = 1): which run holds the sync lease and until when.
