@@ -274,7 +274,9 @@ export function hostileUpstreamSuite(make: MakeHarness) {
         mode: "full",
       });
       if (!dead.acquired) throw new Error("expected the lease");
-      await h.db.run(sql`insert into sync_seen (run_id, task_ids) select ${dead.run.id}, json_group_array(id) from tasks`);
+      await h.db.run(
+        sql`insert into sync_seen (run_id, task_ids) select ${dead.run.id}, json_group_array(id) from tasks`,
+      );
       await h.db.run(
         sql`insert into sync_delete_candidates (run_id, task_id) select ${dead.run.id}, id from tasks`,
       );
