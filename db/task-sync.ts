@@ -41,10 +41,13 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /**
- * Ids a read answers about per JSON value: a stored task's JSON is at most ~17 KB (a record over 16 KiB is
- * quarantined, never stored), so a group's value stays under D1's 2 MB limit on a string.
+ * Ids a read answers about per JSON value. A stored task's fields are bounded (id 200 and title 500 characters;
+ * its link by the record's 16 KiB, or 2,000 characters from GitHub), so its JSON is at most ~17 KB even with
+ * every character escaped, and a group's value stays well under D1's 2 MB limit on a string.
  */
 const IDS_PER_GROUP = 64;
+
+type GroupOfRows = { rows: string };
 
 type StoredCells = [
   number,
@@ -57,6 +60,18 @@ type StoredCells = [
   StoredTask["deletedBy"],
 ];
 
+const storedTask = ([
+  id,
+  externalId,
+  title,
+  status,
+  remoteUpdatedAt,
+  sourceUrl,
+  deletedAt,
+  deletedBy,
+]: StoredCells) =>
+  ({ id, externalId, title, status, remoteUpdatedAt, sourceUrl, deletedAt, deletedBy }) satisfies StoredTask;
+
 /**
  * The stored state of a page's ids in one query: the ids travel as one JSON parameter (`json_each`), so a page
  * costs one read whatever D1's 100-parameter limit. The rows come back as JSON too, one value per group of ids:
@@ -66,27 +81,13 @@ type StoredCells = [
 export async function loadByExternalIds(db: Db, ids: string[]): Promise<Map<string, StoredTask>> {
   const found = new Map<string, StoredTask>();
   if (ids.length === 0) return found;
-  const groups = chunks(ids, IDS_PER_GROUP);
-  const values = await db.all<{
-    rows: string;
-  }>(sql`select json_group_array(json_array(t.id, t.external_id, t.title,
+  const groups =
+    await db.all<GroupOfRows>(sql`select json_group_array(json_array(t.id, t.external_id, t.title,
       t.status, t.remote_updated_at, t.source_url, t.deleted_at, t.deleted_by)) as rows
-    from json_each(${JSON.stringify(groups)}) g, json_each(g.value) e, ${tasks} t
+    from json_each(${JSON.stringify(chunks(ids, IDS_PER_GROUP))}) g, json_each(g.value) e, ${tasks} t
     where t.external_id = e.value group by g.key`);
-  for (const { rows } of values) {
-    for (const cells of JSON.parse(rows) as StoredCells[]) {
-      const [id, externalId, title, status, remoteUpdatedAt, sourceUrl, deletedAt, deletedBy] = cells;
-      found.set(externalId, {
-        id,
-        externalId,
-        title,
-        status,
-        remoteUpdatedAt,
-        sourceUrl,
-        deletedAt,
-        deletedBy,
-      });
-    }
+  for (const group of groups) {
+    for (const cells of JSON.parse(group.rows) as StoredCells[]) found.set(cells[1], storedTask(cells));
   }
   return found;
 }
