@@ -69,20 +69,29 @@ function appOver(db: Db, port: number) {
   );
 }
 
-/** Counts every task row a sync writes, with triggers (not temp ones: libSQL opens a fresh connection after each batch). */
-async function countingWrites<T>(db: Db, fn: () => Promise<T>): Promise<[T, number]> {
-  await db.run(sql`create table bench_writes (n integer)`);
-  await db.run(sql`insert into bench_writes values (0)`);
+/**
+ * Counts every task row a sync writes, and the marker rows it inserts into sync_seen, with triggers (not temp
+ * ones: libSQL opens a fresh connection after each batch).
+ */
+async function countingWrites<T>(db: Db, fn: () => Promise<T>): Promise<[T, number, number]> {
+  await db.run(sql`create table bench_writes (n integer, markers integer)`);
+  await db.run(sql`insert into bench_writes values (0, 0)`);
   for (const ev of ["insert", "update", "delete"]) {
     await db.run(
       sql.raw(`create trigger bench_${ev} after ${ev} on tasks begin update bench_writes set n = n + 1; end`),
     );
   }
+  await db.run(
+    sql.raw(
+      "create trigger bench_markers after insert on sync_seen begin update bench_writes set markers = markers + 1; end",
+    ),
+  );
   const value = await fn();
-  const [written] = await db.all<{ n: number }>(sql`select n from bench_writes`);
-  for (const ev of ["insert", "update", "delete"]) await db.run(sql.raw(`drop trigger bench_${ev}`));
+  const [written] = await db.all<{ n: number; markers: number }>(sql`select n, markers from bench_writes`);
+  for (const trigger of ["insert", "update", "delete", "markers"])
+    await db.run(sql.raw(`drop trigger bench_${trigger}`));
   await db.run(sql`drop table bench_writes`);
-  return [value, written!.n];
+  return [value, written!.n, written!.markers];
 }
 
 /** A full sync of `total` tasks from an upstream over HTTP into a fresh libSQL file, with peak RSS. */
@@ -148,10 +157,13 @@ export async function benchSync(): Promise<Record<string, number>> {
   try {
     let noopS = 0;
     let written = 0;
+    let markers = 0;
     let incS = 0;
     // The no-op and 1% incremental syncs follow the first full sync, on its database.
     const large = await syncsAgainstFloor(dir, TASKS, async (run) => {
-      [[, noopS], written] = await countingWrites(run.db, () => timed(() => post(run.app, { mode: "full" })));
+      [[, noopS], written, markers] = await countingWrites(run.db, () =>
+        timed(() => post(run.app, { mode: "full" })),
+      );
       const advanced = await fetch(`http://127.0.0.1:${run.port}/advance`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -171,6 +183,7 @@ export async function benchSync(): Promise<Record<string, number>> {
       "sync.ratio": large.fullS / large.floorS,
       "sync.noop_s": noopS,
       "sync.noop_rows_written": written,
+      "sync.noop_marker_rows": markers,
       "sync.incremental_1pct_s": incS,
       "sync.incremental_ratio": incS / large.fullS,
       "sync.peak_rss_mb": large.peakMb,
