@@ -105,7 +105,15 @@ async function start(deps: SyncDeps, plan: Plan, note: string | null): Promise<S
 }
 
 const POLL_MS = 200;
-const pause = (ms: number) => new Promise<null>((resolve) => setTimeout(() => resolve(null), ms));
+
+/** Waits for `work` at most `ms`; the timer does not outlive the wait (it would keep a short script alive). */
+async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const pause = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work, pause]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Launches a started run's driver and waits up to `waitMs` (real time) for the run to end: the finished run, or
@@ -130,12 +138,12 @@ export async function followRun(
     });
   const deadline = Date.now() + waitMs;
   for (;;) {
-    await Promise.race([driver, pause(Math.max(0, Math.min(POLL_MS, deadline - Date.now())))]);
+    await waitAtMost(driver, Math.max(0, Math.min(POLL_MS, deadline - Date.now())));
     const current = (await getRun(deps.db, run.id))!;
     if (current.status !== "running") {
       // The row can say finished while an in-process driver still logs it: the caller (a test, a shutdown) may
       // close the database next, so the driver gets its moment to end first.
-      await Promise.race([driver, pause(POLL_MS)]);
+      await waitAtMost(driver, POLL_MS);
       return { kind: "finished", run: current };
     }
     // A driver that stopped while the run is still `running` lost it to another process: nothing to wait for.
