@@ -121,8 +121,11 @@ export async function fullSync(dir: string, total: number, run = 0) {
   }
 }
 
-/** Each ratio is taken from this many syncs and as many floors, alternated (a slow moment hits both sides). */
-const RUNS = 5;
+/**
+ * Each ratio is taken from this many syncs and as many floors, alternated (a slow moment hits both sides). The
+ * 10,000-task figures last 0.05–0.25 s, short against this machine's drift, so they take more.
+ */
+const RUNS = { large: 5, small: 9 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -130,13 +133,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function syncsAgainstFloor(
   dir: string,
   total: number,
+  runs: number,
   first?: (run: Awaited<ReturnType<typeof fullSync>>) => Promise<void>,
 ) {
   const syncs: number[] = [];
   const floors: number[] = [];
   // Peak RSS is the first sync's: later ones run in a process that already held a sync and a floor.
   let peakMb = 0;
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const run = await fullSync(dir, total, i);
     try {
       if (i === 0) await first?.(run);
@@ -160,7 +164,7 @@ export async function benchSync(): Promise<Record<string, number>> {
     let markers = 0;
     let incS = 0;
     // The no-op and 1% incremental syncs follow the first full sync, on its database.
-    const large = await syncsAgainstFloor(dir, TASKS, async (run) => {
+    const large = await syncsAgainstFloor(dir, TASKS, RUNS.large, async (run) => {
       [[, noopS], written, markers] = await countingWrites(run.db, () =>
         timed(() => post(run.app, { mode: "full" })),
       );
@@ -174,7 +178,7 @@ export async function benchSync(): Promise<Record<string, number>> {
       if (inc.counts.updated !== TASKS / 100) throw new Error(`incremental updated ${inc.counts.updated}`);
       incS = seconds;
     });
-    const small = await syncsAgainstFloor(dir, SMALL);
+    const small = await syncsAgainstFloor(dir, SMALL, RUNS.small);
     const d1S = await d1TenThousand();
     return {
       "sync.tasks": TASKS,
