@@ -95,17 +95,20 @@ function flatJsonBound(raw: unknown): number | undefined {
   return bound;
 }
 
-/** Whether `raw`'s JSON is larger than MAX_RECORD_BYTES: written out only when a cheap bound cannot tell. */
-function tooLarge(raw: unknown): boolean {
+/** `raw`'s JSON when a cheap bound cannot tell that it fits MAX_RECORD_BYTES; undefined when it surely does. */
+function textUnlessSmall(raw: unknown): string | undefined {
   const bound = flatJsonBound(raw);
-  return bound === undefined || bound > MAX_RECORD_BYTES ? rawText(raw).length > MAX_RECORD_BYTES : false;
+  return bound === undefined || bound > MAX_RECORD_BYTES ? rawText(raw) : undefined;
 }
 
 /** One record of the HTTP contract: live, tombstone, or invalid (with the reason). */
 export function classifyRecord(raw: unknown): LiveRecord | Tombstone | InvalidRecord {
-  if (tooLarge(raw)) return invalidRecord(raw, `record larger than ${MAX_RECORD_BYTES} bytes`);
+  // Written out at most once: for the size check when it is needed, then reused for an invalid record's excerpt.
+  const text = textUnlessSmall(raw);
+  if (text !== undefined && text.length > MAX_RECORD_BYTES)
+    return invalidRecord(raw, `record larger than ${MAX_RECORD_BYTES} bytes`, text);
   const deleted = (raw as { deleted?: unknown })?.deleted === true;
   const parsed = (deleted ? tombstoneSchema : liveRecordSchema).safeParse(raw);
   if (parsed.success) return parsed.data;
-  return invalidRecord(raw, issuesText(parsed.error));
+  return invalidRecord(raw, issuesText(parsed.error), text);
 }
