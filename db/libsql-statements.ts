@@ -39,7 +39,6 @@ type Statement = Database.Statement;
 type SqlArgs = unknown[] | Record<string, unknown>;
 
 type Cached = {
-  readonly sql: string;
   readonly stmt: Statement;
   /** Whether it returns rows (`raw(true)` throws for one that does not, as in @libsql/client). */
   readonly reader: boolean;
@@ -149,7 +148,7 @@ export class StatementConnection {
     } catch {
       reader = false;
     }
-    const cached: Cached = { sql, stmt, reader, named, positional: 0 };
+    const cached: Cached = { stmt, reader, named, positional: 0 };
     // The same text bound the other way (rare) is prepared for that one use and the cached one kept.
     if (hit === undefined && sql.length <= MAX_CACHED_SQL_LENGTH) {
       if (this.#cache.size >= this.capacity) this.#cache.delete(this.#cache.keys().next().value!);

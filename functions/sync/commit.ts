@@ -80,14 +80,10 @@ export function startGroupWrite(ctx: RunContext, group: CommitGroup): GroupWrite
     answered: false,
   };
   // Its failure is the caller's when it settles the write.
-  write.done.then(
-    () => {
-      write.answered = true;
-    },
-    () => {
-      write.answered = true;
-    },
-  );
+  const answered = () => {
+    write.answered = true;
+  };
+  write.done.then(answered, answered);
   return write;
 }
 
