@@ -20,7 +20,13 @@ import {
 } from "@libsql/client";
 import { expandConfig, isInMemoryConfig } from "@libsql/core/config";
 import { supportedUrlLink, transactionModeToBegin } from "@libsql/core/util";
-import { type BatchStatement, FileTransaction, inTransaction, runAll } from "./libsql-file-transaction";
+import {
+  type BatchStatement,
+  FileTransaction,
+  inTransaction,
+  runAll,
+  statementOf,
+} from "./libsql-file-transaction";
 import { STATEMENT_CACHE_SIZE, StatementConnection } from "./libsql-statements";
 
 export type FileClientConfig = {
@@ -97,7 +103,7 @@ export class LibsqlFileClient implements Client {
   }
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
-    const stmt = typeof stmtOrSql === "string" ? { sql: stmtOrSql, args: args || [] } : stmtOrSql;
+    const stmt = statementOf(stmtOrSql, args);
     return this.#use((conn) => conn.execute(stmt, this.#intMode));
   }
 

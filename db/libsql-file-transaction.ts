@@ -16,6 +16,10 @@ export type BatchStatement = InStatement | [string, InArgs?];
 const normalized = (stmt: BatchStatement): InStatement =>
   Array.isArray(stmt) ? { sql: stmt[0], args: stmt[1] || [] } : stmt;
 
+/** `execute(sql, args)` or `execute(statement)`, as one statement. */
+export const statementOf = (stmtOrSql: InStatement, args?: InArgs): InStatement =>
+  typeof stmtOrSql === "string" ? { sql: stmtOrSql, args: args || [] } : stmtOrSql;
+
 /** The connection of a batch's statement `i`, once it is known to be still inside the batch's transaction. */
 export const inTransaction = (conn: StatementConnection) => (i: number) => {
   if (!conn.inTransaction)
@@ -59,8 +63,7 @@ export class FileTransaction implements Transaction {
   }
 
   async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
-    const stmt = typeof stmtOrSql === "string" ? { sql: stmtOrSql, args: args || [] } : stmtOrSql;
-    return this.#connection().execute(stmt, this.intMode);
+    return this.#connection().execute(statementOf(stmtOrSql, args), this.intMode);
   }
 
   async batch(stmts: InStatement[]): Promise<ResultSet[]> {
