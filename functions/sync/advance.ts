@@ -94,7 +94,7 @@ async function listPages(ctx: RunContext, budget: SliceBudget, startedAt: number
   const readPage = async () => {
     try {
       const requestedAt = clock();
-      const page = await reader.read(cursor);
+      const page = await commits.whileWaiting(reader.read(cursor));
       ctx.pendingAttempts += page.attempts;
       for (const f of page.retried) ctx.retried.push({ ...f, retryable: true });
       guard.check(cursor, page);

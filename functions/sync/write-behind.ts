@@ -52,6 +52,24 @@ export class CommitPipeline {
     return this.behind && this.#group.pages.length > 0 && (this.#writing?.answered ?? true);
   }
 
+  /**
+   * Waits for `pending` (the next page from upstream). If the batch in flight is answered meanwhile, the pages
+   * planned since start at once instead of when the page arrives: the database is the slower side and is not
+   * left idle while upstream answers.
+   */
+  async whileWaiting<T>(pending: Promise<T>): Promise<T> {
+    const arrived = pending.then(...bothWays(true));
+    while (this.behind && this.#group.pages.length > 0 && this.#writing) {
+      const write = this.#writing;
+      if (!write.answered) {
+        const first = await Promise.race([arrived, write.done.then(...bothWays(false))]);
+        if (first) break;
+      }
+      await this.commit();
+    }
+    return pending;
+  }
+
   add(page: PlannedPage): void {
     addToGroup(this.#group, page);
   }
@@ -103,3 +121,5 @@ export class CommitPipeline {
     Object.assign(this.#group, emptyGroup());
   }
 }
+
+const bothWays = <T>(value: T) => [() => value, () => value] as const;
