@@ -125,6 +125,8 @@ const STATEMENTS: InStatement[] = [
   { sql: "update t set n = n + 1 where id > ?", args: [1] },
   "select * from t order by id",
   "select id, name as id, n from t order by id",
+  // Names a row already has (an index, length) or that assignment would not make a property of (__proto__).
+  'select 1 as "__proto__", 2 as "length", 3 as "0", 4 as "constructor", 5 as "toString"',
   "select count(*), sum(n), avg(r), group_concat(name) from t",
   { sql: "select b, typeof(b), length(b) from t where name = ?", args: ["b"] },
   { sql: "select ? as a, ? as b, ? as c", args: [null, "x", 2.25] },
