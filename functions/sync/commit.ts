@@ -80,12 +80,18 @@ export function startGroupWrite(ctx: RunContext, group: CommitGroup): GroupWrite
     answered: false,
   };
   // Its failure is the caller's when it settles the write.
-  const answered = () => {
+  settled(write.done).then(() => {
     write.answered = true;
-  };
-  write.done.then(answered, answered);
+  });
   return write;
 }
+
+/** Resolves when `promise` settles, either way. */
+export const settled = (promise: Promise<unknown>): Promise<void> =>
+  promise.then(
+    () => undefined,
+    () => undefined,
+  );
 
 /** Waits for a started write; on success the slice counts it, on failure its pages' requests go back to the run. */
 export async function settleGroupWrite(ctx: RunContext, write: GroupWrite): Promise<void> {

@@ -10,6 +10,7 @@ import {
   giveBackRequests,
   groupStatements,
   overlapsGroup,
+  settled,
   settleGroupWrite,
   startGroupWrite,
 } from "./commit";
@@ -58,11 +59,11 @@ export class CommitPipeline {
    * left idle while upstream answers.
    */
   async whileWaiting<T>(pending: Promise<T>): Promise<T> {
-    const arrived = pending.then(...bothWays(true));
+    const arrived = settled(pending).then(() => true);
     while (this.behind && this.#group.pages.length > 0 && this.#writing) {
       const write = this.#writing;
       if (!write.answered) {
-        const first = await Promise.race([arrived, write.done.then(...bothWays(false))]);
+        const first = await Promise.race([arrived, settled(write.done).then(() => false)]);
         if (first) break;
       }
       await this.commit();
@@ -121,5 +122,3 @@ export class CommitPipeline {
     Object.assign(this.#group, emptyGroup());
   }
 }
-
-const bothWays = <T>(value: T) => [() => value, () => value] as const;

@@ -1,5 +1,6 @@
 // The real Node service on a libSQL file while a second process holds the write lock for 8 s: nothing answered
 // is lost, nothing answers 500, no run stays `running`, and the first requests after the release succeed.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { committedRows, databaseFile, holdWriteLock } from "./db-faults";
 import { startServer, type TestServer } from "./server";
@@ -45,8 +46,6 @@ function recorder(server: TestServer) {
   };
   return { answers, call };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForPages(server: TestServer, pages: number) {
   for (;;) {

@@ -1,5 +1,6 @@
 // Two Node services on one libSQL file: users delete tasks in one while the other keeps syncing into the same
 // file. Each process meets the other's write lock; every acknowledged delete must be committed and hold.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { committedRows, databaseFile } from "./db-faults";
 import { startServer, type TestServer } from "./server";
@@ -11,8 +12,6 @@ afterAll(async () => {
   for (const s of servers) await s.stop();
   db.remove();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("two service processes on one database file", () => {
   // Only new tasks arrive upstream, so no upstream version of a deleted task changes and every acknowledged delete

@@ -1,8 +1,10 @@
 // Writing behind on a libSQL file: pages planned while a batch is written start as soon as it is answered, not
 // when upstream's next page arrives (upstream is the slower side only sometimes; the database must not idle).
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Client, createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLibsqlDb } from "../../db/libsql";
@@ -14,8 +16,6 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(test: () => Promise<boolean>, ms: number): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(5)) if (await test()) return true;
