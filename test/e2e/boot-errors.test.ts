@@ -1,5 +1,5 @@
 // The Node entry refuses a database it cannot use with one line naming the file and the problem, and exit 1.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,6 +22,13 @@ function fresh() {
 
 // Root ignores file modes, so a read-only file is only read-only to the service when it runs as another user.
 const asUnprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+/** Whether `user` can run Node and read the service's entry (not in a checkout inside a 0700 folder). */
+function canRunService(user: { uid?: number; gid?: number }): boolean {
+  const entry = JSON.stringify(join(ROOT, "functions/node.ts"));
+  const probe = spawnSync(process.execPath, ["-e", `require("node:fs").accessSync(${entry})`], user);
+  return probe.status === 0;
+}
 
 /** Starts the Node entry on `url` and collects what it printed until it exits (or 30 s pass). */
 function boot(url: string, user: { uid?: number; gid?: number } = {}) {
@@ -74,6 +81,10 @@ describe("the Node entry at boot", () => {
     close();
     chmodSync(f.file, 0o444);
     chmodSync(f.dir, 0o555);
+    expect(
+      canRunService(asUnprivileged),
+      `this test runs the service as uid ${asUnprivileged.uid} (root would ignore the file's mode), who cannot read ${ROOT}: make the folders above it readable (chmod o+rx)`,
+    ).toBe(true);
     expectOneLine(await boot(f.url, asUnprivileged), f.file, /the database is read-only/);
   });
 
