@@ -178,3 +178,32 @@ export const INVALID_KINDS = [
   "oversized_title",
   "bad_updated_at",
 ] as const;
+export type InvalidKind = (typeof INVALID_KINDS)[number];
+
+export const OVERSIZED_TITLE_LENGTH = 5000;
+
+/** A task's fields as served; `unknown` because a broken version is served on purpose. */
+export type ServedFields = { id: string; title?: unknown; status?: unknown; updated_at?: unknown };
+
+/** A task's version as served: as it is, or broken in `kind`'s way. */
+export function servedFields(
+  kind: InvalidKind | undefined,
+  id: string,
+  { title, status }: Content,
+  updated_at: string,
+): ServedFields {
+  switch (kind) {
+    case undefined:
+      return { id, title, status, updated_at };
+    case "missing_title":
+      return { id, status, updated_at };
+    case "empty_title":
+      return { id, title: "", status, updated_at };
+    case "unknown_status":
+      return { id, title, status: "blocked", updated_at };
+    case "oversized_title":
+      return { id, title: `${title} `.padEnd(OVERSIZED_TITLE_LENGTH, "x"), status, updated_at };
+    case "bad_updated_at":
+      return { id, title, status, updated_at: "not-a-date" };
+  }
+}

@@ -1,37 +1,41 @@
 // The upstream simulator: a seeded, versioned task dataset computed on demand. Its behaviour can be made as
 // hostile as real upstreams are: ids in any order, a skewed clock, data changing mid-listing, future dates,
 // misbehaving cursors, page-number pagination, plus failures, rate limits, invalid records and duplicates.
+// The class holds the state; the parts that need none are beside it: task content (content.ts), listing positions
+// (listing.ts), the change log and sampling (changes.ts), and the faults one request can draw (faults.ts).
+import { ChangeLog, sampleLive } from "./changes";
 import {
   type Content,
   changedContent,
   hash,
   INVALID_KINDS,
+  type InvalidKind,
   originalContent,
   prng,
   SALT,
+  type ServedFields,
   seed32,
+  servedFields,
   type TaskStatus,
   taskId,
   taskIndex,
   unit,
 } from "./content";
-import { emptyStats, errorResponse, JSON_HEADERS, jsonResponse, waitOrAbort } from "./http";
 import {
-  compareKey,
-  decodeCursor,
-  encodeCursor,
-  type ListPlan,
-  type ListQuery,
-  type Position,
-  parseIsoTime,
-} from "./listing";
+  addDuplicates,
+  countOutcome,
+  drawFaults,
+  failureResponse,
+  listQueryOf,
+  truncatedResponse,
+} from "./faults";
+import { emptyStats, errorResponse, jsonResponse, waitOrAbort } from "./http";
+import { encodeCursor, type ListPlan, type ListQuery, type Position, planListing } from "./listing";
 import {
   type AdvanceRequest,
   advanceSchema,
-  DEFAULT_PAGE_SIZE,
   DEFAULT_SIM_SETTINGS,
   FAILURE_KINDS,
-  MAX_PAGE_SIZE,
   MAX_TASK_COUNT,
   MAX_TOTAL,
   mergeSettings,
@@ -43,18 +47,12 @@ import {
   simConfigPatchSchema,
 } from "./settings";
 
-export { TASK_STATUSES, type TaskStatus, taskId, taskIndex } from "./content";
+export { OVERSIZED_TITLE_LENGTH, TASK_STATUSES, type TaskStatus, taskId, taskIndex } from "./content";
 export { parseIsoTime } from "./listing";
 export * from "./settings";
 
-/** A record as served; fields are `unknown` because invalid records are served on purpose. */
-export type UpstreamRecord = {
-  id: string;
-  title?: unknown;
-  status?: unknown;
-  updated_at?: unknown;
-  deleted?: boolean;
-};
+/** A record as served: a task's fields (`unknown`, as invalid ones are served on purpose), or a tombstone. */
+export type UpstreamRecord = ServedFields & { deleted?: boolean };
 
 export type UpstreamPage = { data: UpstreamRecord[]; next_cursor: string | null };
 export type SnapshotTask = { id: string; title: string; status: TaskStatus; updated_at: string };
@@ -82,7 +80,6 @@ export const BASE_TIME_MS = Date.UTC(2026, 0, 1);
 export const CHANGE_EPOCH_MS = BASE_TIME_MS + MAX_TOTAL * 1000;
 /** Where future-dated records are put. */
 export const FUTURE_TIME_MS = Date.UTC(2099, 0, 1);
-export const OVERSIZED_TITLE_LENGTH = 5000;
 
 /** A task's content once it has been touched by an advance (or created by one). */
 type Overlay = Content & { ms: number; rev: number; deleted: boolean };
@@ -103,12 +100,13 @@ export class Simulator {
   #deleted = 0;
   #lastChangeMs = CHANGE_EPOCH_MS;
   #overlay = new Map<number, Overlay>();
-  // The change log, as parallel arrays: entries are appended in (ms, index) order because every advance's
-  // times are later than all earlier ones. An entry is stale once its task changed again (ms no longer matches).
-  #logMs: number[] = [];
-  #logIdx: number[] = [];
+  #log = new ChangeLog();
   #failNext: ScriptedFault[] = [];
   #stats = emptyStats();
+  // Arrows, as they are handed to sampleLive and to the log: whether a task is deleted, whether a log entry is
+  // its task's latest change.
+  #isDeleted = (index: number): boolean => this.#overlay.get(index)?.deleted === true;
+  #isCurrent = (index: number, ms: number): boolean => this.#overlay.get(index)?.ms === ms;
 
   constructor(settings: SimConfigPatch = {}, options: SimulatorOptions = {}) {
     const { fail_next, ...patch } = parseInput(simConfigPatchSchema, settings, "simulator settings");
@@ -162,8 +160,7 @@ export class Simulator {
     this.#deleted = 0;
     this.#lastChangeMs = CHANGE_EPOCH_MS;
     this.#overlay = new Map();
-    this.#logMs = [];
-    this.#logIdx = [];
+    this.#log = new ChangeLog();
   }
 
   /** Scripts the next requests to fail with these kinds, in order, whatever the rates (appends to the script). */
@@ -212,7 +209,7 @@ export class Simulator {
     const seed = seed32(this.#settings.seed);
     const version = this.#version + 1;
     const rng = prng(hash(seed, version, 0, SALT.advance));
-    const picked = this.#sampleLive(updates + deletes, rng);
+    const picked = sampleLive(updates + deletes, this.#count, live, this.#isDeleted, rng);
     // Changes are applied in index order; the low bit of each key marks a delete, so one numeric sort does it.
     const keys = new Float64Array(picked.length);
     for (let i = 0; i < picked.length; i++) keys[i] = picked[i] * 2 + (i < updates ? 0 : 1);
@@ -241,25 +238,23 @@ export class Simulator {
           deleted: false,
         });
       }
-      this.#logMs.push(ms++);
-      this.#logIdx.push(index);
+      this.#log.append(ms++, index);
     }
     for (let index = this.#count; index < this.#count + creates; index++) {
       const c = originalContent(seed, index);
       this.#overlay.set(index, { title: c.title, status: c.status, ms, rev: version, deleted: false });
-      this.#logMs.push(ms++);
-      this.#logIdx.push(index);
+      this.#log.append(ms++, index);
     }
     this.#lastChangeMs = ms - 1;
     this.#count += creates;
     this.#version = version;
-    this.#compactLog();
+    this.#log.compact(this.#overlay.size, this.#isCurrent);
     return { version, updated: updates, created: creates, deleted: deletes };
   }
 
   /** The listing without faults: invalid records are served (they are data), duplicates and failures are not. */
   listPage(q: ListQuery): UpstreamPage {
-    return this.#list(this.#plan(q));
+    return this.#list(planListing(q, this.#settings.pagination));
   }
 
   /** One task as upstream has it now (GET /simulator/tasks/:id), or undefined when it is deleted or unknown. */
@@ -273,22 +268,11 @@ export class Simulator {
   async handle(req: Request): Promise<Response> {
     this.#stats.requests++;
     const rng = prng(hash(seed32(this.#settings.seed), this.#stats.requests, 0, SALT.request));
-    const params = new URL(req.url).searchParams;
+    let query: ListQuery;
     let plan: ListPlan;
-    let cursor: string | undefined;
     try {
-      const limitParam = params.get("limit") || undefined;
-      if (limitParam !== undefined && !/^\d{1,7}$/.test(limitParam)) {
-        throw new SimulatorInputError("Invalid limit: use an integer from 1 to 1000", [
-          { field: "limit", message: "must be an integer from 1 to 1000" },
-        ]);
-      }
-      cursor = params.get("cursor") || undefined;
-      plan = this.#plan({
-        limit: limitParam === undefined ? DEFAULT_PAGE_SIZE : Number(limitParam),
-        cursor,
-        updated_since: params.get("updated_since") || undefined,
-      });
+      query = listQueryOf(new URL(req.url).searchParams);
+      plan = planListing(query, this.#settings.pagination);
     } catch (err) {
       if (!(err instanceof SimulatorInputError)) throw err;
       this.#stats.bad_request++;
@@ -297,85 +281,22 @@ export class Simulator {
 
     await waitOrAbort(this.#settings.latency_ms, req.signal);
 
-    // Always draw the same number of values so one knob never shifts the choices of another.
-    const [rFail, rKind, rLimit, rWithin, rCross, rPick, rPlace] = [
-      rng(),
-      rng(),
-      rng(),
-      rng(),
-      rng(),
-      rng(),
-      rng(),
-    ];
-    const s = this.#settings;
-    let outcome: ScriptedFault | "ok" = "ok";
-    if (this.#failNext.length > 0) outcome = this.#failNext.shift()!;
-    else if (rFail < s.failure_rate) outcome = s.failure_kinds[Math.floor(rKind * s.failure_kinds.length)];
-    else if (rLimit < s.rate_limit_rate) outcome = "rate_limit";
-    const date = { date: new Date(this.now()).toUTCString() };
+    const resumes = query.cursor !== undefined && plan.start.kind !== "page";
+    const faults = drawFaults(rng, this.#settings, this.#failNext.shift(), { resumes, limit: plan.limit });
+    const date = new Date(this.now()).toUTCString();
+    countOutcome(this.#stats, faults.outcome);
+    const failed = failureResponse(faults.outcome, this.#settings, date);
+    if (failed) return failed;
+    // The client is expected to give up first; if it does not, it gets the page late.
+    if (faults.outcome === "timeout") await waitOrAbort(this.#settings.hang_ms, req.signal);
 
-    switch (outcome) {
-      case "http_500":
-        this.#stats.http_500++;
-        return errorResponse(500, "internal", "Simulated upstream failure (http_500)");
-      case "http_503":
-        this.#stats.http_503++;
-        return errorResponse(503, "unavailable", "Simulated upstream failure (http_503)");
-      case "rate_limit":
-        this.#stats.rate_limited++;
-        return jsonResponse(
-          429,
-          {
-            error: {
-              code: "rate_limited",
-              message: `Simulated rate limit; retry after ${s.retry_after_s} s`,
-            },
-          },
-          { "retry-after": String(s.retry_after_s), ...date },
-        );
-      case "timeout":
-        this.#stats.timeout++;
-        // The client is expected to give up first; if it does not, it gets the page late.
-        await waitOrAbort(s.hang_ms, req.signal);
-        break;
-      case "malformed":
-        break;
-      case "ok":
-        this.#stats.ok++;
-        break;
-    }
-
-    // Duplicates take slots of the page so it never exceeds `limit`, and at least one real record always
-    // remains so a cursor keeps moving even when every page duplicates.
-    const hasCursor = cursor !== undefined;
-    let cross = hasCursor && rCross < s.duplicate_rate && plan.start.kind !== "page";
-    let within = rWithin < s.duplicate_rate;
-    if (plan.limit - Number(cross) - Number(within) < 1) within = false;
-    if (plan.limit - Number(cross) < 1) cross = false;
-    const page = this.#list({ ...plan, limit: plan.limit - Number(cross) - Number(within) });
-    if (within && page.data.length > 0) {
-      const from = Math.floor(rPick * page.data.length);
-      const at = from + 1 + Math.floor(rPlace * (page.data.length - from));
-      page.data.splice(at, 0, { ...page.data[from] });
-    }
-    if (cross) {
-      const previous = this.#recordAt(plan.start);
-      if (previous) page.data.unshift(previous);
-    }
-    this.#misbehaveCursor(page, plan, cursor);
-
-    if (outcome === "malformed") {
-      this.#stats.malformed++;
-      const text = JSON.stringify(page);
-      // A strict prefix of a JSON object is never valid JSON: the closing brace is missing.
-      return new Response(text.slice(0, Math.max(1, Math.floor(text.length / 2))), {
-        status: 200,
-        headers: { ...JSON_HEADERS, ...date },
-      });
-    }
+    const page = this.#list({ ...plan, limit: plan.limit - Number(faults.cross) - Number(faults.within) });
+    addDuplicates(page, faults, faults.cross ? this.#recordAt(plan.start) : undefined);
+    this.#misbehaveCursor(page, plan, query.cursor);
+    if (faults.outcome === "malformed") return truncatedResponse(page, date);
     // The data changes while the listing is under way: between this page and the next.
     if (page.next_cursor !== null) this.#churn();
-    return jsonResponse(200, page, date);
+    return jsonResponse(200, page, { date });
   }
 
   /** The true live dataset in index order, without the records served invalid: what a perfect sync stores. */
@@ -439,46 +360,6 @@ export class Simulator {
     return { kind: "full", index: -1 };
   }
 
-  #plan(q: ListQuery): ListPlan {
-    if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE_SIZE) {
-      throw new SimulatorInputError(`Invalid limit: use an integer from 1 to ${MAX_PAGE_SIZE}`, [
-        { field: "limit", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` },
-      ]);
-    }
-    let since: number | undefined;
-    if (q.updated_since !== undefined) {
-      since = parseIsoTime(q.updated_since);
-      if (since === undefined) {
-        throw new SimulatorInputError("Invalid updated_since: use an ISO 8601 date-time with a zone", [
-          {
-            field: "updated_since",
-            message: "must be an ISO 8601 date-time such as 2026-01-01T00:00:00.000Z",
-          },
-        ]);
-      }
-    }
-    const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (cursor?.kind === "full" || cursor?.kind === "page") {
-      if (since !== undefined) {
-        throw new SimulatorInputError(
-          "Invalid cursor: it belongs to a full listing, not an updated_since one",
-          [{ field: "cursor", message: "belongs to a full listing" }],
-        );
-      }
-      return { limit: q.limit, start: cursor };
-    }
-    if (cursor === undefined && since === undefined) {
-      const start: Position =
-        this.#settings.pagination === "page" ? { kind: "page", page: 1 } : { kind: "full", index: -1 };
-      return { limit: q.limit, start };
-    }
-    // An incremental cursor carries its own position, so updated_since may be repeated or left out.
-    // Infinity as the index means "every record at exactly `since` is already seen": updated_at > since.
-    let start: Position = { kind: "incremental", ms: since ?? Number.NEGATIVE_INFINITY, index: Infinity };
-    if (cursor && compareKey(cursor.ms, cursor.index, start.ms, start.index) > 0) start = cursor;
-    return { limit: q.limit, start };
-  }
-
   #list(plan: ListPlan): UpstreamPage {
     const want = plan.limit + 1; // one look-ahead record tells whether another page exists
     const start = plan.start;
@@ -532,66 +413,7 @@ export class Simulator {
     for (let index = Math.min(first, total); index < total && out.length < n; index++) {
       if (!this.#overlay.has(index)) out.push(index);
     }
-    const logMs = this.#logMs;
-    const logIdx = this.#logIdx;
-    let lo = 0;
-    let hi = logMs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKey(logMs[mid], logIdx[mid], start.ms, start.index) > 0) hi = mid;
-      else lo = mid + 1;
-    }
-    for (let p = lo; p < logMs.length && out.length < n; p++) {
-      if (this.#overlay.get(logIdx[p])!.ms === logMs[p]) out.push(logIdx[p]);
-    }
-    return out;
-  }
-
-  /** Drops superseded log entries once they outnumber the live ones, so the log stays O(overlay). */
-  #compactLog(): void {
-    if (this.#logMs.length <= 2 * this.#overlay.size + 1024) return;
-    const ms: number[] = [];
-    const idx: number[] = [];
-    for (let p = 0; p < this.#logMs.length; p++) {
-      if (this.#overlay.get(this.#logIdx[p])!.ms === this.#logMs[p]) {
-        ms.push(this.#logMs[p]);
-        idx.push(this.#logIdx[p]);
-      }
-    }
-    this.#logMs = ms;
-    this.#logIdx = idx;
-  }
-
-  /**
-   * k distinct live indexes in random order. Rejection sampling costs O(k) while live tasks are dense and k
-   * is at most half of them; otherwise one O(count) pass lists the live indexes for a partial shuffle.
-   */
-  #sampleLive(k: number, rng: () => number): Int32Array {
-    const out = new Int32Array(k);
-    if (k === 0) return out;
-    const live = this.liveCount();
-    const count = this.#count;
-    if (k * 2 <= live && live * 2 >= count) {
-      const chosen = new Set<number>();
-      let n = 0;
-      while (n < k) {
-        const index = Math.floor(rng() * count);
-        if (chosen.has(index) || this.#overlay.get(index)?.deleted) continue;
-        chosen.add(index);
-        out[n++] = index;
-      }
-      return out;
-    }
-    const all = new Int32Array(live);
-    let n = 0;
-    for (let index = 0; index < count; index++) if (!this.#overlay.get(index)?.deleted) all[n++] = index;
-    for (let i = 0; i < k; i++) {
-      const j = i + Math.floor(rng() * (live - i));
-      const t = all[i];
-      all[i] = all[j];
-      all[j] = t;
-    }
-    out.set(all.subarray(0, k));
+    this.#log.readAfter(start, n, out, this.#isCurrent);
     return out;
   }
 
@@ -614,7 +436,7 @@ export class Simulator {
   }
 
   /** Which way (if any) the current version of a task is served broken: fixed until the task changes. */
-  #invalidKind(seed: number, index: number, rev: number): (typeof INVALID_KINDS)[number] | undefined {
+  #invalidKind(seed: number, index: number, rev: number): InvalidKind | undefined {
     const r = this.#settings.invalid_rate;
     if (r === 0 || unit(hash(seed, index, rev, SALT.invalid)) >= r) return undefined;
     return INVALID_KINDS[hash(seed, index, rev, SALT.invalidKind) % INVALID_KINDS.length];
@@ -626,22 +448,8 @@ export class Simulator {
     const id = this.#id(index);
     // Tombstones are never broken: a quarantined tombstone would leave a deleted task alive forever.
     if (o?.deleted) return { id, updated_at: new Date(o.ms).toISOString(), deleted: true };
-    const updated_at = this.#servedTime(seed, index);
-    const { title, status } = o ?? originalContent(seed, index);
-    switch (this.#invalidKind(seed, index, o?.rev ?? 0)) {
-      case undefined:
-        return { id, title, status, updated_at };
-      case "missing_title":
-        return { id, status, updated_at };
-      case "empty_title":
-        return { id, title: "", status, updated_at };
-      case "unknown_status":
-        return { id, title, status: "blocked", updated_at };
-      case "oversized_title":
-        return { id, title: `${title} `.padEnd(OVERSIZED_TITLE_LENGTH, "x"), status, updated_at };
-      case "bad_updated_at":
-        return { id, title, status, updated_at: "not-a-date" };
-    }
+    const kind = this.#invalidKind(seed, index, o?.rev ?? 0);
+    return servedFields(kind, id, o ?? originalContent(seed, index), this.#servedTime(seed, index));
   }
 
   /** The record a cursor points at (the previous page's last), as it is served now, if it is still there. */

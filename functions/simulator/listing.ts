@@ -1,6 +1,6 @@
 // Listing positions and cursors (stable index cursors, (updated_at, index) cursors, or page numbers), and the
 // parsing of a listing's query.
-import { MAX_TASK_COUNT, SimulatorInputError } from "./settings";
+import { MAX_PAGE_SIZE, MAX_TASK_COUNT, type SimSettings, SimulatorInputError } from "./settings";
 
 /** Full listings resume after an index; incremental ones after an (updated_at ms, index) key. */
 export type Position =
@@ -58,4 +58,47 @@ export type ListPlan = { limit: number; start: Position };
 
 export function compareKey(msA: number, idxA: number, msB: number, idxB: number): number {
   return msA !== msB ? msA - msB : idxA - idxB;
+}
+
+/**
+ * Where a listing's page starts and how long it is, from its query: a cursor resumes its own listing; without
+ * one, a full listing (in `pagination`'s style) or an updated_since one begins. Throws SimulatorInputError.
+ */
+export function planListing(q: ListQuery, pagination: SimSettings["pagination"]): ListPlan {
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE_SIZE) {
+    throw new SimulatorInputError(`Invalid limit: use an integer from 1 to ${MAX_PAGE_SIZE}`, [
+      { field: "limit", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` },
+    ]);
+  }
+  let since: number | undefined;
+  if (q.updated_since !== undefined) {
+    since = parseIsoTime(q.updated_since);
+    if (since === undefined) {
+      throw new SimulatorInputError("Invalid updated_since: use an ISO 8601 date-time with a zone", [
+        {
+          field: "updated_since",
+          message: "must be an ISO 8601 date-time such as 2026-01-01T00:00:00.000Z",
+        },
+      ]);
+    }
+  }
+  const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  if (cursor?.kind === "full" || cursor?.kind === "page") {
+    if (since !== undefined) {
+      throw new SimulatorInputError(
+        "Invalid cursor: it belongs to a full listing, not an updated_since one",
+        [{ field: "cursor", message: "belongs to a full listing" }],
+      );
+    }
+    return { limit: q.limit, start: cursor };
+  }
+  if (cursor === undefined && since === undefined) {
+    const start: Position = pagination === "page" ? { kind: "page", page: 1 } : { kind: "full", index: -1 };
+    return { limit: q.limit, start };
+  }
+  // An incremental cursor carries its own position, so updated_since may be repeated or left out.
+  // Infinity as the index means "every record at exactly `since` is already seen": updated_at > since.
+  let start: Position = { kind: "incremental", ms: since ?? Number.NEGATIVE_INFINITY, index: Infinity };
+  if (cursor && compareKey(cursor.ms, cursor.index, start.ms, start.index) > 0) start = cursor;
+  return { limit: q.limit, start };
 }
