@@ -9,10 +9,11 @@ import type { Db } from "./client";
 import { databaseFault, FAULT_MESSAGES } from "./database-faults";
 import { probeWrite } from "./health";
 import { healingFileClient } from "./libsql-connection";
+import { PROJECT_ROOT } from "./project-root";
 import * as schema from "./schema";
 import { ThreadedClient } from "./write-thread";
 
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
+export const MIGRATIONS_DIR = fileURLToPath(new URL("db/migrations", PROJECT_ROOT));
 
 /** How long a write waits for a lock held by another process before the request answers 503. */
 export const DEFAULT_BUSY_WAIT_MS = 5000;

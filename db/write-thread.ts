@@ -13,6 +13,7 @@ import type {
   TransactionMode,
 } from "@libsql/client";
 import type { HealingClient } from "./healing-client";
+import { FROM_SOURCE, PROJECT_ROOT } from "./project-root";
 import {
   errorFromWire,
   resultFromWire,
@@ -24,11 +25,19 @@ import {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Pending = { resolve: (results: ResultSet[]) => void; reject: (err: Error) => void };
 
-const BOOT = new URL("./write-thread-boot.mjs", import.meta.url);
 // The thread holds a batch or two of statements at a time (a 20,000-record commit of long titles is ~15 MB); a
 // small young generation keeps its memory small (V8's default alone would add 16 MB or more to the RSS).
 const THREAD_HEAP = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 };
-const ENTRY = new URL("./write-thread-worker.ts", import.meta.url).href;
+/**
+ * How the thread starts: from source, through a boot file that registers tsx (a worker thread does not inherit the
+ * parent's module loader) and then imports the TypeScript entry; from the build, on its compiled entry.
+ */
+const THREAD = FROM_SOURCE
+  ? {
+      file: new URL("db/write-thread-boot.mjs", PROJECT_ROOT),
+      entry: new URL("db/write-thread-worker.ts", PROJECT_ROOT).href,
+    }
+  : { file: new URL("dist/write-thread-worker.mjs", PROJECT_ROOT), entry: undefined };
 
 export class ThreadedClient implements Client {
   #worker: Worker | undefined;
@@ -110,8 +119,8 @@ export class ThreadedClient implements Client {
 
   #current(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(BOOT, {
-      workerData: { ...this.thread, entry: ENTRY },
+    const worker = new Worker(THREAD.file, {
+      workerData: { ...this.thread, entry: THREAD.entry },
       resourceLimits: THREAD_HEAP,
     });
     worker.unref();

@@ -5,6 +5,7 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { Cron } from "croner";
 import { parse as parseToml } from "smol-toml";
 import { createLibsqlDb, DatabaseOpenError } from "../db/libsql";
+import { PROJECT_ROOT } from "../db/project-root";
 import { createApp } from "./app";
 import { parseConfig, upstreamKind } from "./config";
 import { createLogger } from "./logger";
@@ -14,7 +15,7 @@ import { syncDeps } from "./sync-deps";
 import { simulatorFromConfig, upstreamFromConfig } from "./upstreams";
 
 // The same schedule as the Workers cron trigger unless SYNC_CRON says otherwise.
-const wrangler = parseToml(readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8")) as {
+const wrangler = parseToml(readFileSync(new URL("wrangler.toml", PROJECT_ROOT), "utf8")) as {
   triggers?: { crons?: string[] };
 };
 function configOrExit() {

@@ -15,8 +15,6 @@ const CONNECTIONS = 10;
 const LIST_PATH = "/api/tasks?status=todo&search=7&limit=50";
 const AUTOCANNON = resolve("node_modules/autocannon/autocannon.js");
 const FLOOD_QUERIES = 10_000;
-// As `npm start` runs the service.
-const SERVICE_ENV = { NODE_OPTIONS: "--max-old-space-size=96 --max-semi-space-size=4" };
 
 /** 100,000 tasks as a sync would leave them: 500 a page sharing one updated_at, a few deleted. */
 async function fill(url: string) {
@@ -90,7 +88,7 @@ async function measure(url: string): Promise<Cannon> {
   return cannon(url, DURATION_S);
 }
 
-/** Resident memory of the largest process in a group (the server, not the npx and tsx launchers), in MiB. */
+/** Resident memory of the largest process in a group (the server), in MiB. */
 export function groupRssMb(pgid: number): number {
   let largest = 0;
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
@@ -147,7 +145,8 @@ export async function benchApi(): Promise<Record<string, number>> {
   let server: TestServer | undefined;
   try {
     await fill(databaseUrl);
-    server = await startServer({ DATABASE_URL: databaseUrl, ...SERVICE_ENV });
+    // The build, started as `npm start` starts it.
+    server = await startServer({ DATABASE_URL: databaseUrl }, "build");
     const base = server.url;
 
     const hello = await measure(`${base}/api/health`);

@@ -92,7 +92,7 @@ export async function benchSearch(): Promise<Record<string, number>> {
     const started = performance.now();
     await fill(databaseUrl);
     const fillS = (performance.now() - started) / 1000;
-    server = await startServer({ DATABASE_URL: databaseUrl });
+    server = await startServer({ DATABASE_URL: databaseUrl }, "build");
     const long = await latencies(server.url, SEARCHES);
     const short = await latencies(server.url, SHORT_SEARCHES);
     const round = (n: number) => Math.round(n * 100) / 100;

@@ -1,5 +1,6 @@
 // Sync benchmark: 100,000- and 10,000-task full syncs over real HTTP into a libSQL file, each against the bare
-// upsert floor of the same rows, plus the no-op and 1% incremental syncs, peak memory, and 10,000 tasks on D1.
+// upsert floor of the same rows, plus the no-op and 1% incremental syncs, the built service's peak memory over a
+// 100,000-task sync, and 10,000 tasks on D1.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import { upstreamFromConfig } from "../../functions/upstreams";
 import { startServer } from "../e2e/server";
 import { floorSeconds, upstreamRows } from "./floor";
 import { freshPort, startUpstream, stop, timed } from "./procs";
+import { serviceFullSync } from "./service-sync";
 
 const TASKS = 100_000;
 const SMALL = 10_000;
@@ -94,8 +96,8 @@ async function countingWrites<T>(db: Db, fn: () => Promise<T>): Promise<[T, numb
   return [value, written!.n, written!.markers];
 }
 
-/** A full sync of `total` tasks from an upstream over HTTP into a fresh libSQL file, with peak RSS. */
-export async function fullSync(dir: string, total: number, run = 0) {
+/** A full sync of `total` tasks from an upstream over HTTP into a fresh libSQL file, in this process. */
+async function fullSync(dir: string, total: number, run = 0) {
   const port = freshPort();
   const upstream = await startUpstream(port, total);
   const { db, close } = await createLibsqlDb(`file:${join(dir, `sync-${total}-${run}.db`)}`);
@@ -104,20 +106,14 @@ export async function fullSync(dir: string, total: number, run = 0) {
     stop(upstream);
   };
   const app = appOver(db, port);
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
   try {
     const [full, fullS] = await timed(() => post(app, { mode: "full" }));
     if (full.counts.created !== total)
       throw new Error(`expected ${total} created, got ${full.counts.created}`);
-    return { port, db, app, fullS, peakMb: peak / 2 ** 20, done };
+    return { port, db, app, fullS, done };
   } catch (err) {
     done();
     throw err;
-  } finally {
-    clearInterval(sampler);
   }
 }
 
@@ -138,8 +134,6 @@ async function syncsAgainstFloor(
 ) {
   const syncs: number[] = [];
   const floors: number[] = [];
-  // Peak RSS is the first sync's: later ones run in a process that already held a sync and a floor.
-  let peakMb = 0;
   for (let i = 0; i < runs; i++) {
     const run = await fullSync(dir, total, i);
     try {
@@ -148,12 +142,11 @@ async function syncsAgainstFloor(
       run.done();
     }
     syncs.push(run.fullS);
-    if (i === 0) peakMb = run.peakMb;
     // The floor's rows are built for each floor (before its clock starts) and dropped after it: held across the
     // syncs, 100,000 rows' strings would sit in the syncing process's capped heap and slow its collector.
     floors.push(await floorSeconds(upstreamRows(total, PAGE)));
   }
-  return { fullS: median(syncs), floorS: median(floors), peakMb };
+  return { fullS: median(syncs), floorS: median(floors) };
 }
 
 export async function benchSync(): Promise<Record<string, number>> {
@@ -179,6 +172,7 @@ export async function benchSync(): Promise<Record<string, number>> {
       incS = seconds;
     });
     const small = await syncsAgainstFloor(dir, SMALL, RUNS.small);
+    const service = await serviceFullSync(TASKS);
     const d1S = await d1TenThousand();
     return {
       "sync.tasks": TASKS,
@@ -190,7 +184,8 @@ export async function benchSync(): Promise<Record<string, number>> {
       "sync.noop_marker_rows": markers,
       "sync.incremental_1pct_s": incS,
       "sync.incremental_ratio": incS / large.fullS,
-      "sync.peak_rss_mb": large.peakMb,
+      "sync.service_full_s": service.seconds,
+      "sync.peak_rss_mb": service.peakMb,
       "sync.full_10k_s": small.fullS,
       "sync.floor_10k_s": small.floorS,
       "sync.ratio_10k": small.fullS / small.floorS,

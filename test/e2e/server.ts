@@ -1,5 +1,5 @@
-// Starts the real service for browser tests (the Node entry on a fresh libSQL file, or the Workers entry under
-// `wrangler dev` on a fresh local D1), with the built-in simulator, and stops it.
+// Starts the real service for browser tests (the Node entry on a fresh libSQL file, from source or from the build,
+// or the Workers entry under `wrangler dev` on a fresh local D1), with the built-in simulator, and stops it.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -54,11 +54,23 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 
 const SERVICE_ENV = { LOG_LEVEL: "warn", SIM_FAILURE_RATE: "0", SIM_TOTAL: "120" };
 
+/**
+ * Where a test server runs: the Node entry from source (tsx), the Node build as `npm start` runs it (`npm run
+ * build:server` must have run), or the Workers entry under `wrangler dev`.
+ */
+export type Runtime = "node" | "build" | "workers";
+
 /** The command that serves the app on `port` over a fresh database in `dir` (migrated first on Workers). */
-function serviceCommand(runtime: "node" | "workers", port: number, dir: string, env: Record<string, string>) {
-  if (runtime === "node") {
+function serviceCommand(runtime: Runtime, port: number, dir: string, env: Record<string, string>) {
+  if (runtime !== "workers") {
+    // The build is started as `npm start` starts it, with no npx between (its process group is the server alone).
+    const [bin, args] =
+      runtime === "node"
+        ? ["npx", ["tsx", "functions/node.ts"]]
+        : [process.execPath, ["--max-old-space-size=96", "--max-semi-space-size=4", "dist/node.mjs"]];
     return {
-      args: ["tsx", "functions/node.ts"],
+      bin,
+      args,
       env: {
         PORT: String(port),
         DATABASE_URL: `file:${join(dir, "e2e.db")}`,
@@ -81,6 +93,7 @@ function serviceCommand(runtime: "node" | "workers", port: number, dir: string, 
   if (migrate.status !== 0) throw new Error(`D1 migrations failed:\n${migrate.stdout}${migrate.stderr}`);
   const vars = Object.entries({ ...SERVICE_ENV, ...env }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   return {
+    bin: "npx",
     args: ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir, ...vars],
     env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
   };
@@ -89,16 +102,16 @@ function serviceCommand(runtime: "node" | "workers", port: number, dir: string, 
 /** Starts the service on a free port with a fresh database; extra env overrides the defaults. */
 export async function startServer(
   env: Record<string, string> = {},
-  runtime: "node" | "workers" = "node",
+  runtime: Runtime = "node",
 ): Promise<TestServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "tasksync-e2e-"));
   const dbFile = join(dir, "e2e.db");
   const url = `http://127.0.0.1:${port}`;
   const command = serviceCommand(runtime, port, dir, env);
-  const child = spawn("npx", command.args, {
+  const child = spawn(command.bin, command.args, {
     cwd: ROOT,
-    // Its own process group, so stop() ends npx and the node it starts together.
+    // Its own process group, so stop() ends npx and what it starts together.
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...command.env },
