@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createLibsqlDb } from "../../db/libsql";
 import { buildHarness, httpUpstream } from "../shared/harness";
 import { rec, scripted } from "../shared/scripted-upstream";
-import { expectRunInvariants, sync, taskRows } from "../shared/sync.suite";
+import { expectRunInvariants, sync, taskRows } from "../shared/sync-checks";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

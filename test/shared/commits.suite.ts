@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { httpUpstream, type MakeHarness } from "./harness";
 import { rec, scripted } from "./scripted-upstream";
-import { expectMirrors, expectRunInvariants, sync, taskRows } from "./sync.suite";
+import { expectMirrors, expectRunInvariants, sync, taskRows } from "./sync-checks";
 
 export function commitsSuite(make: MakeHarness) {
   describe("commits of several pages, and read-ahead", () => {

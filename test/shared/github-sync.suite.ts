@@ -7,7 +7,7 @@ import type { GithubFetch } from "../../functions/upstreams/github/http";
 import { FakeGithub, type FakeGithubOptions } from "../fake-github/app";
 import { TEST_TOKEN } from "../fake-github/harness";
 import type { Harness, HarnessOptions, MakeHarness } from "./harness";
-import { expectRunInvariants, liveRows, sync, taskRows } from "./sync.suite";
+import { expectRunInvariants, liveRows, sync, taskRows } from "./sync-checks";
 
 export type ServeFake = (
   fake: FakeGithub,

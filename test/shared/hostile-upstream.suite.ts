@@ -8,7 +8,7 @@ import { parseConfig } from "../../functions/config";
 import type { RunView } from "../../functions/routes/sync";
 import { type Harness, httpUpstream, type MakeHarness, PAGE_BY_PAGE } from "./harness";
 import { rec, scripted } from "./scripted-upstream";
-import { expectMirrors, expectRunInvariants, liveRows, sync, taskRows } from "./sync.suite";
+import { expectMirrors, expectRunInvariants, liveRows, sync, taskRows } from "./sync-checks";
 
 async function userDelete(h: Harness, externalId: string) {
   const [row] = await h.db.all<{ id: number }>(sql`select id from tasks where external_id = ${externalId}`);

@@ -5,7 +5,7 @@ import { getRun } from "../../db/sync-runs";
 import { advanceRun } from "../../functions/sync/advance";
 import { followRun, startSync } from "../../functions/sync/engine";
 import type { MakeHarness } from "./harness";
-import { expectMirrors } from "./sync.suite";
+import { expectMirrors } from "./sync-checks";
 
 const LOTS = { pages: 1000, statements: 100_000, ms: 60_000 };
 

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SimConfigPatch } from "../../functions/simulator/dataset";
 import type { Harness, MakeHarness } from "./harness";
-import { expectRunInvariants, liveRows, snapshotRows, sync, taskRows } from "./sync.suite";
+import { expectRunInvariants, liveRows, snapshotRows, sync, taskRows } from "./sync-checks";
 
 type Command =
   | { op: "advance"; updates: number; creates: number; deletes: number }

@@ -8,7 +8,7 @@ import { getRun } from "../../db/sync-runs";
 import { Simulator } from "../../functions/simulator/dataset";
 import type { SimConfigPatch } from "../../functions/simulator/settings";
 import { resetDb } from "../shared/harness";
-import { liveRows, snapshotRows } from "../shared/sync.suite";
+import { liveRows, snapshotRows } from "../shared/sync-checks";
 import { callSimulator, startRun } from "./workflow-support";
 
 const db = () => createD1Db(env.DB);

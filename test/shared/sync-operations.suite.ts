@@ -1,0 +1,196 @@
+// The sync contract, continued (see sync.suite.ts, which runs this): the fault matrix, the status and run-history
+// routes, and incremental mode.
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import type { RunView } from "../../functions/routes/sync";
+import { runScheduledSync, runSync } from "../../functions/sync/engine";
+import { type MakeHarness, PAGE_BY_PAGE } from "./harness";
+import { expectMirrors, expectRunInvariants, sync, taskRows } from "./sync-checks";
+
+export function syncOperationsSuite(make: MakeHarness) {
+  describe("fault matrix", () => {
+    const cases = [
+      { name: "HTTP 500", faults: ["http_500", "http_500"] as const, kind: "http_error" },
+      { name: "HTTP 503", faults: ["http_503"] as const, kind: "http_error" },
+      { name: "timeout", faults: ["timeout"] as const, kind: "timeout" },
+      { name: "429 with Retry-After", faults: ["rate_limit"] as const, kind: "rate_limited" },
+    ];
+    for (const c of cases) {
+      it(`recovers from a transient ${c.name} by retrying, and mirrors upstream`, async () => {
+        const h = await make({
+          sim: { total: 90, hang_ms: 5_000, retry_after_s: 2 },
+          env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "40", UPSTREAM_TIMEOUT_MS: "50" },
+          afterPage: (_run, page) => {
+            if (page === 1) h.simulator.failNext([...c.faults]);
+          },
+        });
+        const { status, run } = await sync(h);
+        expect(status).toBe(200);
+        expect(run.status).toBe("success");
+        expect(run.attempts).toBe(3 + c.faults.length);
+        expect(run.errors.map((e) => e.kind)).toEqual(c.faults.map(() => c.kind));
+        expect(run.errors.every((e) => e.retryable)).toBe(true);
+        if (c.kind === "rate_limited") expect(h.sleeps).toContain(2000);
+        await expectMirrors(h.db, h.simulator);
+        await expectRunInvariants(h.db, run);
+      });
+    }
+
+    it("a page that keeps failing ends the run partial at its checkpoint, and a retry resumes there", async () => {
+      const h = await make({
+        sim: { total: 120 },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "50" },
+        afterPage: (_run, page) => {
+          if (page === 1 && h.simulator.pendingFailures.length === 0 && !h.sleeps.length) {
+            h.simulator.failNext(["http_503", "http_503", "http_503", "http_503"]);
+          }
+        },
+      });
+      const first = await sync(h);
+      expect(first.status).toBe(200);
+      expect(first.run).toMatchObject({ status: "partial", pages: 1, counts: { created: 50 } });
+      expect(first.run.errors.at(-1)).toMatchObject({ kind: "http_error", http_status: 503 });
+      expect(await taskRows(h.db)).toHaveLength(50);
+      await expectRunInvariants(h.db, first.run);
+
+      const res = await h.app.request(`/api/sync/runs/${first.run.id}/retry`, { method: "POST" });
+      expect(res.status).toBe(200);
+      const retry = (await res.json()) as RunView;
+      expect(retry).toMatchObject({ status: "success", trigger: "retry", retry_of: first.run.id, pages: 2 });
+      expect(retry.counts).toMatchObject({ fetched: 70, created: 70 });
+      await expectMirrors(h.db, h.simulator);
+      await expectRunInvariants(h.db, retry);
+    });
+
+    it("a malformed page is not retried and the run fails with nothing committed", async () => {
+      const h = await make({ sim: { total: 30, fail_next: ["malformed"] } });
+      const { status, run } = await sync(h);
+      expect(status).toBe(502);
+      expect(run).toMatchObject({ status: "failed", attempts: 1 });
+      expect(await taskRows(h.db)).toHaveLength(0);
+    });
+
+    it("a Retry-After beyond the budget defers the run with next_allowed_at", async () => {
+      const h = await make({ sim: { total: 30, retry_after_s: 600, fail_next: ["rate_limit"] } });
+      const { status, json, run } = await sync(h);
+      expect(status).toBe(502);
+      expect(json.error?.code).toBe("upstream_failed");
+      expect(run.status).toBe("deferred");
+      expect(run.next_allowed_at).not.toBeNull();
+      expect(h.sleeps).toEqual([]);
+    });
+
+    it("invalid records are quarantined with their payload and the rest are stored (partial)", async () => {
+      const h = await make({ sim: { total: 200, invalid_rate: 0.1 }, env: { SYNC_PAGE_SIZE: "64" } });
+      const { status, run } = await sync(h);
+      expect(status).toBe(200);
+      expect(run.status).toBe("partial");
+      expect(run.counts.invalid).toBe(h.simulator.invalidIds().length);
+      expect(run.counts.invalid).toBeGreaterThan(0);
+      const [err] = await h.db.all<{ raw_payload: string; external_id: string }>(
+        sql`select raw_payload, external_id from sync_errors where kind = 'invalid_record' limit 1`,
+      );
+      expect(h.simulator.invalidIds()).toContain(err!.external_id);
+      expect(err!.raw_payload).toContain(err!.external_id);
+      await expectMirrors(h.db, h.simulator);
+      await expectRunInvariants(h.db, run);
+    });
+
+    it("a retry of a successful run is refused with 409 not_retryable; an unknown run is 404", async () => {
+      const h = await make({ sim: { total: 5 } });
+      const { run } = await sync(h);
+      const res = await h.app.request(`/api/sync/runs/${run.id}/retry`, { method: "POST" });
+      expect(res.status).toBe(409);
+      expect(await res.json()).toMatchObject({ error: { code: "not_retryable" } });
+      expect((await h.app.request("/api/sync/runs/999999/retry", { method: "POST" })).status).toBe(404);
+    });
+  });
+
+  describe("GET /api/sync/status and /api/sync/runs", () => {
+    it("answers the legacy 'no sync yet' before any run", async () => {
+      const h = await make();
+      const res = await h.app.request("/api/sync/status/");
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        status: "no sync yet",
+        running: false,
+        consecutive_failures: 0,
+      });
+    });
+
+    it("reports the latest run, the last success, consecutive failures and the next tick", async () => {
+      const h = await make({ sim: { total: 5 } });
+      await sync(h);
+      h.simulator.configure({ failure_rate: 1, failure_kinds: ["http_503"] });
+      await sync(h);
+      await sync(h);
+      const body = (await (await h.app.request("/api/sync/status")).json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ status: "failed", running: false, consecutive_failures: 2 });
+      expect(body.last_success_at).toEqual(expect.any(String));
+      expect(body.next_scheduled_at).toEqual(expect.any(String));
+      expect(body).toHaveProperty("started_at");
+      expect(body).toHaveProperty("finished_at");
+      expect(body).toHaveProperty("message");
+    });
+
+    it("lists runs newest first with a cursor that walks them all", async () => {
+      const h = await make({ sim: { total: 3 } });
+      for (let i = 0; i < 5; i++) await sync(h);
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await h.app.request(`/api/sync/runs?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+        const page = (await res.json()) as { results: RunView[]; next_cursor: string | null };
+        seen.push(...page.results.map((r) => r.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen).toHaveLength(5);
+      expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+    });
+
+    it("rejects a bad limit or cursor with a 400 naming the field", async () => {
+      const h = await make();
+      const res = await h.app.request("/api/sync/runs?limit=0");
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({
+        error: { code: "validation_error", details: [{ field: "limit" }] },
+      });
+      expect((await h.app.request("/api/sync/runs?cursor=abc")).status).toBe(400);
+      expect((await h.app.request("/api/sync/runs/abc")).status).toBe(400);
+    });
+
+    it("rejects an unknown sync mode with 400 and starts no run", async () => {
+      const h = await make();
+      const { status } = await sync(h, { mode: "everything" });
+      expect(status).toBe(400);
+      const [runs] = await h.db.all<{ n: number }>(sql`select count(*) n from sync_runs`);
+      expect(runs!.n).toBe(0);
+    });
+  });
+
+  describe("incremental mode", () => {
+    it("with no earlier listing runs as a full sync and says so", async () => {
+      const h = await make({ sim: { total: 10 } });
+      const { run } = await sync(h, { mode: "incremental" });
+      expect(run.mode).toBe("full");
+      expect(run.message).toContain("ran as a full sync");
+    });
+
+    it("the scheduled handler runs an incremental sync that fetches only what changed", async () => {
+      const h = await make({ sim: { total: 300 }, env: { SYNC_PAGE_SIZE: "100" } });
+      await sync(h);
+      h.simulator.advance({ updates: 3 });
+      const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
+      expect(outcome).toMatchObject({
+        kind: "finished",
+        run: { trigger: "schedule", mode: "incremental", fetched: 3, updated: 3 },
+      });
+    });
+
+    it("runSync is the same engine the route uses", async () => {
+      const h = await make({ sim: { total: 4 } });
+      const outcome = await runSync(h.engine(), { trigger: "manual" });
+      expect(outcome).toMatchObject({ kind: "finished", run: { status: "success", created: 4 } });
+    });
+  });
+}
