@@ -34,9 +34,12 @@ export class ChangeLog {
     }
   }
 
-  /** Drops stale entries once they outnumber the `current` ones, so the log stays as large as the changed tasks. */
-  compact(current: number, isCurrent: IsCurrent): void {
-    if (this.#ms.length <= 2 * current + 1024) return;
+  /**
+   * Drops the stale entries once the log holds more than twice as many as there are changed tasks (each has one
+   * current entry), so it stays as large as they are.
+   */
+  compact(changedTasks: number, isCurrent: IsCurrent): void {
+    if (this.#ms.length <= 2 * changedTasks + 1024) return;
     const ms: number[] = [];
     const index: number[] = [];
     for (let p = 0; p < this.#ms.length; p++) {
