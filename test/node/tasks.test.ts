@@ -1,23 +1,12 @@
+// The task list through the API: filters, search, sorts, keyset pages, counts and their edge cases; one task
+// (read, delete, restore) is in task-item.test.ts.
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { TASK_SORTS, type TaskFilter, type TaskRow, type TaskSort } from "../../db/tasks";
 import type { App } from "../../functions/app";
 import { seedMany, seedTasks, taskSeed } from "../shared/task-seed";
 import { createTestApp } from "./support";
-
-type Page = { results: TaskRow[]; next_cursor: string | null; count: number; count_exact: boolean };
-
-async function getJson<T = Page>(app: App, path: string, init?: RequestInit) {
-  const res = await app.request(path, init);
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function list(app: App, params: Record<string, string | number> = {}) {
-  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
-  const { status, body } = await getJson(app, `/api/tasks?${qs}`);
-  expect(status, JSON.stringify(body)).toBe(200);
-  return body;
-}
+import { getJson, ids, list, type Page } from "./task-api";
 
 /** Follows next_cursor to the end; checks every page's count and size on the way. */
 async function walk(
@@ -59,8 +48,6 @@ function reference(rows: readonly TaskRow[], filter: TaskFilter, sort: TaskSort)
   const dir = sort.startsWith("-") ? -1 : 1;
   return matching.sort((a, b) => dir * (Buffer.compare(bytes(a[field]), bytes(b[field])) || a.id - b.id));
 }
-
-const ids = (rows: readonly TaskRow[]) => rows.map((r) => r.id);
 
 // Varied rows: shared updated_at values (ties), mixed case, LIKE wildcards, unicode, both kinds of deletion.
 function variedSeeds(n: number) {
@@ -361,106 +348,5 @@ describe("GET /api/tasks", () => {
       if (changed.has(id)) expect(counts.get(id)).toBeGreaterThanOrEqual(1);
       else expect(counts.get(id)).toBe(1);
     }
-  });
-});
-
-describe("GET /api/tasks/:id", () => {
-  it("answers one task, deleted ones too", async () => {
-    const { app, db } = await createTestApp();
-    const [task] = await seedTasks(db, [{ deleted_at: "2025-02-01T00:00:00.000Z", deleted_by: "user" }]);
-    expect(await getJson(app, `/api/tasks/${task!.id}`)).toEqual({ status: 200, body: task });
-  });
-
-  it("answers 404 JSON for an unknown id and 400 for an id that is not a positive integer", async () => {
-    const { app } = await createTestApp();
-    expect(await getJson(app, "/api/tasks/999")).toMatchObject({
-      status: 404,
-      body: { error: { code: "not_found" } },
-    });
-    for (const bad of ["abc", "1.5", "-1", "0", "1e3", "99999999999999999999"]) {
-      const { status, body } = await getJson(app, `/api/tasks/${bad}`);
-      expect(status, bad).toBe(400);
-      expect(body, bad).toMatchObject({ error: { code: "validation_error" } });
-    }
-  });
-});
-
-describe("DELETE /api/tasks/:id", () => {
-  it("soft-deletes the task for the user and hides it from the default list", async () => {
-    const { app, db } = await createTestApp({ clock: () => new Date("2025-06-01T12:00:00.000Z") });
-    const [task, other] = await seedMany(db, 2);
-    const { status, body } = await getJson<TaskRow>(app, `/api/tasks/${task!.id}`, { method: "DELETE" });
-    expect(status).toBe(200);
-    expect(body).toEqual({ ...task, deleted_at: "2025-06-01T12:00:00.000Z", deleted_by: "user" });
-    expect(ids((await list(app)).results)).toEqual([other!.id]);
-    expect(ids((await list(app, { deleted: "only" })).results)).toEqual([task!.id]);
-  });
-
-  it("is idempotent: a second delete answers 200 with the task unchanged", async () => {
-    let now = Date.parse("2025-06-01T12:00:00.000Z");
-    const { app, db } = await createTestApp({ clock: () => new Date(now) });
-    const [task] = await seedMany(db, 1);
-    const first = await getJson<TaskRow>(app, `/api/tasks/${task!.id}`, { method: "DELETE" });
-    now += 60_000;
-    const second = await getJson<TaskRow>(app, `/api/tasks/${task!.id}`, { method: "DELETE" });
-    expect(second).toEqual(first);
-  });
-
-  it("leaves a task deleted upstream as it is", async () => {
-    const { app, db } = await createTestApp();
-    const [task] = await seedTasks(db, [{ deleted_at: "2025-02-01T00:00:00.000Z", deleted_by: "upstream" }]);
-    expect(await getJson(app, `/api/tasks/${task!.id}`, { method: "DELETE" })).toEqual({
-      status: 200,
-      body: task,
-    });
-  });
-
-  it("answers 404 for an unknown task and changes nothing", async () => {
-    const { app, db } = await createTestApp();
-    await seedMany(db, 2);
-    const before = await db.all(sql`select * from tasks order by id`);
-    expect((await app.request("/api/tasks/77", { method: "DELETE" })).status).toBe(404);
-    expect(await db.all(sql`select * from tasks order by id`)).toEqual(before);
-  });
-});
-
-describe("POST /api/tasks/:id/restore", () => {
-  it("undoes the user's delete", async () => {
-    const { app, db } = await createTestApp();
-    const [task] = await seedMany(db, 1);
-    await app.request(`/api/tasks/${task!.id}`, { method: "DELETE" });
-    const { status, body } = await getJson(app, `/api/tasks/${task!.id}/restore`, { method: "POST" });
-    expect(status).toBe(200);
-    expect(body).toEqual(task);
-    expect(ids((await list(app)).results)).toEqual([task!.id]);
-  });
-
-  it("is idempotent on a live task", async () => {
-    const { app, db } = await createTestApp();
-    const [task] = await seedMany(db, 1);
-    expect(await getJson(app, `/api/tasks/${task!.id}/restore`, { method: "POST" })).toEqual({
-      status: 200,
-      body: task,
-    });
-    expect(await getJson(app, `/api/tasks/${task!.id}/restore/`, { method: "POST" })).toEqual({
-      status: 200,
-      body: task,
-    });
-  });
-
-  it("refuses a task deleted upstream with 400: only upstream can bring it back", async () => {
-    const { app, db } = await createTestApp();
-    const [task] = await seedTasks(db, [{ deleted_at: "2025-02-01T00:00:00.000Z", deleted_by: "upstream" }]);
-    const { status, body } = await getJson(app, `/api/tasks/${task!.id}/restore`, { method: "POST" });
-    expect(status).toBe(400);
-    expect(body).toMatchObject({
-      error: { code: "validation_error", message: expect.stringContaining("upstream") },
-    });
-    expect(await getJson(app, `/api/tasks/${task!.id}`)).toEqual({ status: 200, body: task });
-  });
-
-  it("answers 404 for an unknown task", async () => {
-    const { app } = await createTestApp();
-    expect((await app.request("/api/tasks/5/restore", { method: "POST" })).status).toBe(404);
   });
 });
