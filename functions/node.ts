@@ -1,5 +1,6 @@
 // Node entry: libSQL on DATABASE_URL, the built dashboard from dist/web, the cron run in-process.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Cron } from "croner";
@@ -13,6 +14,9 @@ import { resolveDeps } from "./router";
 import { runScheduledSync } from "./sync/engine";
 import { syncDeps } from "./sync-deps";
 import { simulatorFromConfig, upstreamFromConfig } from "./upstreams";
+
+// The built dashboard, found from the project root like every file the service reads: any working directory will do.
+const WEB_ROOT = fileURLToPath(new URL("dist/web", PROJECT_ROOT));
 
 // The same schedule as the Workers cron trigger unless SYNC_CRON says otherwise.
 const wrangler = parseToml(readFileSync(new URL("wrangler.toml", PROJECT_ROOT), "utf8")) as {
@@ -64,7 +68,7 @@ const deps = resolveDeps({
   logger,
   upstream: upstreamFromConfig(config, simulator),
   simulator,
-  web: serveStatic({ root: "./dist/web", rewriteRequestPath: (p) => (p.includes(".") ? p : "/index.html") }),
+  web: serveStatic({ root: WEB_ROOT, rewriteRequestPath: (p) => (p.includes(".") ? p : "/index.html") }),
 });
 const app = createApp(deps);
 

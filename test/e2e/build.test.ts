@@ -2,6 +2,7 @@
 // finding wrangler.toml, the migrations and the dashboard from the project root, with no TypeScript loader.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./db-faults";
 import { startServer, type TestServer } from "./server";
@@ -64,5 +65,21 @@ describe("the built Node service", () => {
     const dashboard = await fetch(`${server.url}/`);
     expect(dashboard.headers.get("content-type")).toContain("text/html");
     expect(await dashboard.text()).toContain('<div id="app">');
+  });
+
+  it("finds its files from any working directory (a service manager may start it anywhere)", async () => {
+    const elsewhere = await startServer({}, "build", tmpdir());
+    try {
+      const health = await elsewhere.api("/api/health");
+      expect(health.status, await health.text()).toBe(200);
+      const page = await (await fetch(`${elsewhere.url}/`)).text();
+      expect(page).toContain('<div id="app">');
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+      const asset = await fetch(`${elsewhere.url}${script}`);
+      expect(asset.headers.get("content-type")).toContain("javascript");
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    } finally {
+      await elsewhere.stop();
+    }
   });
 });

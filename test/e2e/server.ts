@@ -67,7 +67,10 @@ function serviceCommand(runtime: Runtime, port: number, dir: string, env: Record
     const [bin, args] =
       runtime === "node"
         ? ["npx", ["tsx", "functions/node.ts"]]
-        : [process.execPath, ["--max-old-space-size=96", "--max-semi-space-size=4", "dist/node.mjs"]];
+        : [
+            process.execPath,
+            ["--max-old-space-size=96", "--max-semi-space-size=4", join(ROOT, "dist/node.mjs")],
+          ];
     return {
       bin,
       args,
@@ -103,6 +106,8 @@ function serviceCommand(runtime: Runtime, port: number, dir: string, env: Record
 export async function startServer(
   env: Record<string, string> = {},
   runtime: Runtime = "node",
+  /** The server's working directory (the project root unless a test says otherwise). */
+  cwd = ROOT,
 ): Promise<TestServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "tasksync-e2e-"));
@@ -110,7 +115,7 @@ export async function startServer(
   const url = `http://127.0.0.1:${port}`;
   const command = serviceCommand(runtime, port, dir, env);
   const child = spawn(command.bin, command.args, {
-    cwd: ROOT,
+    cwd,
     // Its own process group, so stop() ends npx and what it starts together.
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
