@@ -2,10 +2,10 @@
 
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { buildServer, SERVICE_HEAP_FLAGS } from "../e2e/server";
 import { benchApi } from "./api";
 import { benchD1Calls } from "./d1-calls";
 import { benchSearch } from "./search";
-import { buildServer } from "./service-sync";
 import { benchSyncMillion } from "./sync-1m";
 import { benchWeb, buildWeb } from "./web";
 import { benchWorkflow } from "./workflow";
@@ -37,7 +37,7 @@ const GOALS: Goal[] = [
 
 // The timed syncs run in-process (the sync against its floor, nothing between), in a process with the service's
 // heap cap, so the collector works as hard as in the service (its memory is measured on the build: service-sync.ts).
-const SERVICE_NODE_FLAGS = ["--max-old-space-size=96", "--max-semi-space-size=4", "--import", "tsx"];
+const SERVICE_NODE_FLAGS = [...SERVICE_HEAP_FLAGS, "--import", "tsx"];
 
 /** Runs a bench file that prints its figures as a JSON line, in a process with the service's Node flags. */
 function benchAsService(file: string): Record<string, number> {

@@ -1,17 +1,10 @@
 // A full sync run by the service as it ships: the Node build (dist/node.mjs, started as `npm start` starts it) in
 // its own process, pulling from the simulator in another over real HTTP. Its peak memory is that process's own
 // high-water mark, with nothing of the benchmark (or of a TypeScript loader) in it.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startServer } from "../e2e/server";
 import { freshPort, startUpstream, stop } from "./procs";
-
-/** Builds dist/node.mjs and its write thread's entry, as `npm start` does before it starts them. */
-export function buildServer() {
-  const build = spawnSync("npm", ["run", "build:server"], { stdio: ["ignore", "inherit", "inherit"] });
-  if (build.status !== 0) throw new Error(`server build failed with status ${build.status}`);
-}
 
 type Run = { id: number; status: string; duration_ms: number | null; counts: { created: number } };
 

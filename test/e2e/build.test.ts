@@ -4,15 +4,13 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./db-faults";
-import { startServer, type TestServer } from "./server";
+import { buildServer, startServer, type TestServer } from "./server";
 
 let server: TestServer;
 
 beforeAll(async () => {
   // Built here, so the test never runs a build older than the sources.
-  const build = spawnSync("npm", ["run", "build:server"], { cwd: ROOT, encoding: "utf8" });
-  expect(build.status, build.stderr).toBe(0);
+  buildServer();
   server = await startServer({ SIM_TOTAL: "1200", SYNC_PAGE_SIZE: "100" }, "build");
 });
 

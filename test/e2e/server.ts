@@ -54,9 +54,19 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 
 const SERVICE_ENV = { LOG_LEVEL: "warn", SIM_FAILURE_RATE: "0", SIM_TOTAL: "120" };
 
+/** The heap flags `npm start` and the image run the service with (package.json, Dockerfile). */
+export const SERVICE_HEAP_FLAGS = ["--max-old-space-size=96", "--max-semi-space-size=4"];
+
+/** Builds dist/node.mjs and its write thread's entry (`npm run build:server`), as `npm start` does first. */
+export function buildServer(): void {
+  const build = spawnSync("npm", ["run", "build:server"], { cwd: ROOT, encoding: "utf8" });
+  if (build.status !== 0)
+    throw new Error(`server build failed (${build.status}):\n${build.stdout}${build.stderr}`);
+}
+
 /**
- * Where a test server runs: the Node entry from source (tsx), the Node build as `npm start` runs it (`npm run
- * build:server` must have run), or the Workers entry under `wrangler dev`.
+ * Where a test server runs: the Node entry from source (tsx), the Node build as `npm start` runs it (buildServer
+ * must have run), or the Workers entry under `wrangler dev`.
  */
 export type Runtime = "node" | "build" | "workers";
 
@@ -67,10 +77,7 @@ function serviceCommand(runtime: Runtime, port: number, dir: string, env: Record
     const [bin, args] =
       runtime === "node"
         ? ["npx", ["tsx", "functions/node.ts"]]
-        : [
-            process.execPath,
-            ["--max-old-space-size=96", "--max-semi-space-size=4", join(ROOT, "dist/node.mjs")],
-          ];
+        : [process.execPath, [...SERVICE_HEAP_FLAGS, join(ROOT, "dist/node.mjs")]];
     return {
       bin,
       args,
