@@ -103,8 +103,8 @@ export class Simulator {
   #log = new ChangeLog();
   #failNext: ScriptedFault[] = [];
   #stats = emptyStats();
-  // Arrows, as they are handed to sampleLive and to the log: whether a task is deleted, whether a log entry is
-  // its task's latest change.
+  // Whether a task is deleted, and whether a log entry is its task's latest change: arrows, as they are also
+  // handed to sampleLive and to the log.
   #isDeleted = (index: number): boolean => this.#overlay.get(index)?.deleted === true;
   #isCurrent = (index: number, ms: number): boolean => this.#overlay.get(index)?.ms === ms;
 
@@ -260,7 +260,7 @@ export class Simulator {
   /** One task as upstream has it now (GET /simulator/tasks/:id), or undefined when it is deleted or unknown. */
   lookup(id: string): UpstreamRecord | undefined {
     const index = taskIndex(id, this.#settings.id_style, this.#settings.seed);
-    if (index === undefined || index >= this.#count || this.#overlay.get(index)?.deleted) return undefined;
+    if (index === undefined || index >= this.#count || this.#isDeleted(index)) return undefined;
     return this.#serve(index);
   }
 
@@ -391,7 +391,7 @@ export class Simulator {
     const out: number[] = [];
     let skipped = 0;
     for (let index = after + 1; index < this.#count && out.length < n; index++) {
-      if (this.#overlay.get(index)?.deleted) continue;
+      if (this.#isDeleted(index)) continue;
       if (skipped < skip) skipped++;
       else out.push(index);
     }
