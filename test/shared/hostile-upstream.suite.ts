@@ -1,12 +1,13 @@
 // Issue 9's regressions, one named test per item: the sync stays correct against upstreams that differ from the
-// friendly simulator in one way at a time. Written once, run on libSQL (test/node) and D1 (test/workers).
+// friendly simulator in one way at a time. Written once, run on libSQL (test/node) and D1 (test/workers). Items 9
+// to 12, about leases and backoff, are in lease-and-backoff.ts.
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { acquireLease } from "../../db/lease";
 import { upsertStatements } from "../../db/task-sync";
-import { parseConfig } from "../../functions/config";
 import type { RunView } from "../../functions/routes/sync";
 import { type Harness, httpUpstream, type MakeHarness, PAGE_BY_PAGE } from "./harness";
+import { leaseAndBackoffTests } from "./lease-and-backoff";
 import { rec, scripted } from "./scripted-upstream";
 import { expectMirrors, expectRunInvariants, liveRows, sync, taskRows } from "./sync-checks";
 
@@ -166,78 +167,7 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       expect(await liveRows(h.db)).toHaveLength(400);
     });
 
-    it("item 9: a live run with a 5 s lease and a 7 s page keeps its lease (heartbeat)", async () => {
-      const h = await make({
-        sim: { total: 10, latency_ms: 7_000 },
-        env: { SYNC_LEASE_SECONDS: "5", UPSTREAM_TIMEOUT_MS: "20000" },
-        clock: () => new Date(),
-      });
-      const running = sync(h);
-      await new Promise((r) => setTimeout(r, 6_000));
-      const second = await sync(h);
-      expect(second.status).toBe(409);
-      expect(second.json.error?.code).toBe("sync_in_progress");
-      const { run } = await running;
-      expect(run.status).toBe("success");
-    }, 20_000);
-
-    it("item 10: Retry-After far in the future defers by the cap with a valid next_allowed_at", async () => {
-      for (const value of ["99999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"]) {
-        const h = await make({
-          upstream: httpUpstream("http://upstream.test", async () =>
-            Response.json({}, { status: 429, headers: { "retry-after": value } }),
-          ),
-          env: { SYNC_MAX_DEFER_SECONDS: "600" },
-        });
-        const before = Date.now();
-        const { run } = await sync(h);
-        expect(run.status).toBe("deferred");
-        expect(run.message).not.toMatch(/internal|RangeError/i);
-        const next = Date.parse(run.next_allowed_at!);
-        expect(next).toBeGreaterThan(before);
-        expect(next).toBeLessThanOrEqual(Date.now() + 600_000);
-      }
-    });
-
-    it("item 10: Retry-After 0 still backs off between attempts", async () => {
-      const h = await make({ sim: { total: 5, rate_limit_rate: 1, retry_after_s: 0 } });
-      const { run } = await sync(h);
-      expect(run.status).toBe("deferred");
-      expect(h.sleeps.length).toBe(3);
-      expect(h.sleeps.every((ms) => ms >= 125)).toBe(true);
-    });
-
-    it("item 11: a run that lost its lease is answered 409 run_abandoned, not 502", async () => {
-      let taken = false;
-      const h = await make({
-        sim: { total: 60 },
-        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "20" },
-        afterPage: async () => {
-          if (taken) return;
-          taken = true;
-          // Another process takes the lease over, as if ours had expired.
-          await h.db.run(sql`update sync_lock set lease_expires_at = '2000-01-01T00:00:00.000Z'`);
-          const other = await acquireLease(h.db, {
-            now: new Date().toISOString(),
-            leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
-            trigger: "manual",
-            mode: "full",
-          });
-          expect(other.acquired).toBe(true);
-        },
-      });
-      const { status, json, run } = await sync(h);
-      expect(status).toBe(409);
-      expect(json.error?.code).toBe("run_abandoned");
-      expect(run.status).toBe("abandoned");
-    });
-
-    it("item 12: the configuration refuses a lease too short for its heartbeat", () => {
-      expect(() => parseConfig({ SYNC_LEASE_SECONDS: "5", SYNC_HEARTBEAT_SECONDS: "2" })).toThrow(
-        /SYNC_LEASE_SECONDS: must be at least 3 heartbeats/,
-      );
-      expect(parseConfig({ SYNC_LEASE_SECONDS: "5" }).SYNC_LEASE_SECONDS).toBe(5);
-    });
+    leaseAndBackoffTests(make);
 
     it("item 13: a full listing resumed by a retry still applies deletions", async () => {
       let armed = false;
