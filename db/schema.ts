@@ -99,6 +99,8 @@ export const syncRuns = sqliteTable(
       sql`${t.status} in ('running', 'success', 'partial', 'failed', 'deferred', 'abandoned')`,
     ),
     index("sync_runs_status_idx").on(t.status, t.id),
+    // Retention finds the runs that finished long ago by it (db/sync-runs.ts expiredRuns) without reading them all.
+    index("sync_runs_finished_idx").on(t.finishedAt),
   ],
 );
 

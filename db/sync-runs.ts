@@ -1,5 +1,5 @@
 // Queries for sync runs: their checkpoints, errors, final state and history; every atomic write is one batch.
-import { and, desc, eq, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, lt, ne, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client";
 import { renewLeaseStatement } from "./lease";
@@ -113,9 +113,44 @@ export type Finish = {
   cleanup: BatchItem<"sqlite">[];
   /** Replaces the run's watermark (an incremental listing that brought nothing keeps the previous one). */
   highWater?: string | null;
-  /** Errors older than this are deleted (retention). */
-  errorsBefore: string;
+  /** Retention: errors older than `errors` and runs finished before `runs` are deleted (expiredRunStatements). */
+  before: { errors: string; runs: string };
 };
+
+/**
+ * The id of the latest run whose listing completed with a watermark (0 if none), below `beforeRunId` when given:
+ * where incremental syncs continue (lastWatermark). One backward walk of the (status, id) index per status that
+ * can complete a listing, so it reads a few runs however long the history is (an IN over both statuses read
+ * all of them and sorted them).
+ */
+function latestCompleteListing(beforeRunId?: number): SQL {
+  const below = beforeRunId ? sql` and ${syncRuns.id} < ${beforeRunId}` : sql``;
+  const latest = (status: "success" | "partial") =>
+    sql`coalesce((select ${syncRuns.id} from ${syncRuns} where ${syncRuns.status} = ${status}
+      and ${syncRuns.snapshotComplete} = 1 and ${syncRuns.highWater} is not null${below}
+      order by ${syncRuns.id} desc limit 1), 0)`;
+  return sql`max(${latest("success")}, ${latest("partial")})`;
+}
+
+/**
+ * Runs that finished before `before`, except two the service still reads however old they are: the latest
+ * success (the status's `last_success_at`) and the latest complete listing (lastWatermark). A running run has no
+ * finished_at, and the one finishing now is not old.
+ */
+function expiredRuns(before: string) {
+  const latestSuccess = sql`coalesce((select ${syncRuns.id} from ${syncRuns} where ${syncRuns.status} = 'success'
+    order by ${syncRuns.id} desc limit 1), 0)`;
+  return sql`select ${syncRuns.id} from ${syncRuns} where ${syncRuns.finishedAt} < ${before}
+    and ${syncRuns.id} <> ${latestSuccess} and ${syncRuns.id} <> ${latestCompleteListing()}`;
+}
+
+/** Deletes the expired runs (expiredRuns) and their errors: the run history stays bounded by age. */
+export function expiredRunStatements(db: Db, before: string) {
+  return [
+    db.run(sql`delete from ${syncErrors} where run_id in (${expiredRuns(before)})`),
+    db.run(sql`delete from ${syncRuns} where id in (${expiredRuns(before)})`),
+  ];
+}
 
 /**
  * Ends a run: its deletions, the final status, its errors, retention and the lease release — one batch, guarded
@@ -139,7 +174,8 @@ export async function finishRun(db: Db, f: Finish): Promise<number> {
       })
       .where(eq(syncRuns.id, f.runId)),
     ...f.cleanup,
-    db.run(sql`delete from ${syncErrors} where at < ${f.errorsBefore}`),
+    db.run(sql`delete from ${syncErrors} where at < ${f.before.errors}`),
+    ...expiredRunStatements(db, f.before.runs),
     db.update(syncLock).set({ holderRunId: null, leaseExpiresAt: null }).where(eq(syncLock.id, 1)),
   ];
   await db.batch(statements);
@@ -229,14 +265,7 @@ export async function lastWatermark(db: Db, beforeRunId?: number): Promise<strin
   const [row] = await db
     .select({ mark: syncRuns.highWater })
     .from(syncRuns)
-    .where(
-      and(
-        sql`${syncRuns.snapshotComplete} = 1 and ${syncRuns.status} in ('success', 'partial') and ${syncRuns.highWater} is not null`,
-        beforeRunId ? lt(syncRuns.id, beforeRunId) : undefined,
-      ),
-    )
-    .orderBy(desc(syncRuns.id))
-    .limit(1);
+    .where(sql`${syncRuns.id} = ${latestCompleteListing(beforeRunId)}`);
   return row?.mark ?? null;
 }
 

@@ -77,6 +77,9 @@ export const configSchema = z
       .max(7 * 86_400)
       .default(3600),
     SYNC_ERROR_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    // Finished runs older than this are deleted when a run ends (the latest success and the latest complete
+    // listing stay: the status and the next incremental sync read them).
+    SYNC_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     // Largest upstream page body read; a larger one fails the request instead of filling the heap.
     UPSTREAM_MAX_PAGE_BYTES: z.coerce
       .number()

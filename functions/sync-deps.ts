@@ -27,6 +27,7 @@ export function syncDeps(deps: ResolvedDeps, db: Db): SyncDeps {
       maxConfirmations: config.SYNC_MAX_CONFIRMATIONS,
       watermarkOverlapMs: config.SYNC_WATERMARK_OVERLAP_SECONDS * 1000,
       errorRetentionDays: config.SYNC_ERROR_RETENTION_DAYS,
+      runRetentionDays: config.SYNC_RUN_RETENTION_DAYS,
       commitRecords: config.SYNC_COMMIT_RECORDS,
       readAhead: config.SYNC_READ_AHEAD,
       slice: {

@@ -24,8 +24,11 @@ export function summary(run: PageCounts & { pages: number; ignored?: number }) {
   return `${run.fetched} records in ${run.pages} page${run.pages === 1 ? "" : "s"}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted, ${run.skipped} skipped, ${run.invalid} invalid${ignored}.`;
 }
 
-function errorsBefore(ctx: RunContext, now: Date): string {
-  return iso(new Date(now.getTime() - ctx.deps.settings.errorRetentionDays * 86_400_000));
+/** Retention's cut-offs, `now` less each kept age (see Finish). */
+function retentionBefore(ctx: RunContext, now: Date) {
+  const ago = (days: number) => iso(new Date(now.getTime() - days * 86_400_000));
+  const { errorRetentionDays, runRetentionDays } = ctx.deps.settings;
+  return { errors: ago(errorRetentionDays), runs: ago(runRetentionDays) };
 }
 
 /** The listing reached its last page: apply what it deleted (if the guard allows) and say what happened. */
@@ -53,7 +56,7 @@ export async function concludeListing(ctx: RunContext): Promise<void> {
     deletions: decision.statements,
     cleanup: clearListingStatements(db, ctx.scope.listingId),
     highWater,
-    errorsBefore: errorsBefore(ctx, now),
+    before: retentionBefore(ctx, now),
   });
 }
 
@@ -113,7 +116,7 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
     deletions: [],
     // Kept for a retry that resumes this listing; the next run that starts another listing drops them.
     cleanup: [],
-    errorsBefore: errorsBefore(ctx, now),
+    before: retentionBefore(ctx, now),
   });
 }
 

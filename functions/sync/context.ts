@@ -19,7 +19,10 @@ export type SyncSettings = {
   maxConfirmations: number;
   /** Incremental listings re-read this much before the watermark. */
   watermarkOverlapMs: number;
+  /** Errors and quarantined records older than this are deleted when a run ends. */
   errorRetentionDays: number;
+  /** Finished runs older than this are deleted when a run ends (see expiredRunStatements). */
+  runRetentionDays: number;
   /** A commit gathers whole pages until it holds this many records (one batch, one transaction). */
   commitRecords: number;
   /** Request the next page while the current one is written. */

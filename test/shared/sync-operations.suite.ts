@@ -4,8 +4,13 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { RunView } from "../../functions/routes/sync";
 import { runScheduledSync, runSync } from "../../functions/sync/engine";
-import { type MakeHarness, PAGE_BY_PAGE } from "./harness";
+import { type Harness, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
 import { expectMirrors, expectRunInvariants, sync, taskRows } from "./sync-checks";
+
+async function listed(h: Harness): Promise<RunView[]> {
+  const res = await h.app.request("/api/sync/runs?limit=100");
+  return ((await res.json()) as { results: RunView[] }).results;
+}
 
 export function syncOperationsSuite(make: MakeHarness) {
   describe("fault matrix", () => {
@@ -157,6 +162,46 @@ export function syncOperationsSuite(make: MakeHarness) {
       });
       expect((await h.app.request("/api/sync/runs?cursor=abc")).status).toBe(400);
       expect((await h.app.request("/api/sync/runs/abc")).status).toBe(400);
+    });
+
+    it("forgets runs past SYNC_RUN_RETENTION_DAYS with their errors, never the latest success or listing", async () => {
+      const clock = manualClock("2026-03-01T00:00:00.000Z");
+      const h = await make({ sim: { total: 40 }, env: { SYNC_RUN_RETENTION_DAYS: "10" }, clock });
+      const days = (n: number) => clock.advance(n * 86_400_000);
+      const ids = async () => (await listed(h)).map((r) => r.id);
+      const errorsOf = async (id: number) =>
+        (await h.db.all<{ n: number }>(sql`select count(*) n from sync_errors where run_id = ${id}`))[0]!.n;
+      const first = (await sync(h)).run;
+      days(1);
+      const success = (await sync(h, { mode: "incremental" })).run;
+      days(1);
+      h.simulator.configure({ invalid_rate: 0.2 });
+      // The latest complete listing: where the next incremental sync continues.
+      const listing = (await sync(h)).run;
+      expect(listing.status).toBe("partial");
+      days(1);
+      h.simulator.configure({ invalid_rate: 0, failure_rate: 1, failure_kinds: ["http_503"] });
+      const failed = (await sync(h)).run;
+      expect(failed.status).toBe("failed");
+      expect(await errorsOf(failed.id)).toBeGreaterThan(0);
+      days(20);
+      // Every earlier run finished before the cut-off; two are still read.
+      const late = (await sync(h)).run;
+      expect(await ids()).toEqual([late.id, listing.id, success.id]);
+      expect(await errorsOf(failed.id)).toBe(0);
+      const status = (await (await h.app.request("/api/sync/status")).json()) as Record<string, unknown>;
+      expect(status).toMatchObject({ consecutive_failures: 2, last_success_at: success.finished_at });
+      expect((await h.app.request(`/api/sync/runs/${first.id}`)).status).toBe(404);
+      h.simulator.configure({ failure_rate: 0 });
+      const next = (await sync(h, { mode: "incremental" })).run;
+      const [{ since }] = (await h.db.all<{ since: string }>(
+        sql`select since from sync_runs where id = ${next.id}`,
+      )) as [{ since: string }];
+      // From the partial run's watermark, a day after the success's.
+      expect([next.status, next.mode]).toEqual(["success", "incremental"]);
+      expect(Date.parse(since)).toBeGreaterThan(Date.parse(success.finished_at!));
+      expect(await ids()).toEqual([next.id, late.id]);
+      await expectRunInvariants(h.db, next);
     });
 
     it("rejects an unknown sync mode with 400 and starts no run", async () => {
