@@ -10,6 +10,7 @@ import { securityHeaders } from "./http/security-headers";
 import { type AppDeps, createRouter, resolveDeps } from "./router";
 import { DOCS_PATH, docsContentSecurityPolicy, mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { metricsRoutes } from "./routes/metrics";
 import { syncRoutes } from "./routes/sync";
 import { taskRoutes } from "./routes/tasks";
 import { simulatorRoutes } from "./simulator/routes";
@@ -69,6 +70,7 @@ export function createApp(input: AppDeps) {
 
   const routes = app
     .route("/api", healthRoutes())
+    .route("/api", metricsRoutes())
     .route("/api/sync", syncRoutes())
     .route("/api/tasks", taskRoutes());
   // The simulator exists only when no real upstream is configured.

@@ -1,8 +1,10 @@
 // Browser test of GitHub mode: the Node service syncs the fake GitHub (served on a local port), and the dashboard
 // names the source, shows the quota, hides the simulator panel, and links each task to its issue.
 import { createClient } from "@libsql/client";
+import parsePrometheus from "parse-prometheus-text-format";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROMETHEUS_CONTENT_TYPE } from "../../functions/http/prometheus";
 import { FakeGithub } from "../fake-github/app";
 import { TEST_TOKEN } from "../fake-github/harness";
 import { type ServedFake, serveFakeGithub } from "../fake-github/server";
@@ -124,8 +126,15 @@ describe("GitHub mode on the Workers runtime (wrangler dev, local D1)", () => {
         source: { kind: "github", label: "GitHub · acme/widgets" },
         quota: { limit: 5000, remaining: fake.quotas.token.remaining },
       });
+      // The Worker answers the metrics as text, not through the dashboard's assets.
+      const metricsRes = await workers.api("/api/metrics");
+      expect(metricsRes.headers.get("content-type")).toBe(PROMETHEUS_CONTENT_TYPE);
+      const metrics = await metricsRes.text();
+      const remaining = parsePrometheus(metrics).find((f) => f.name === "tasksync_upstream_quota_remaining");
+      expect(remaining?.metrics).toEqual([{ value: String(fake.quotas.token.remaining) }]);
       const tasks = await (await workers.api("/api/tasks?limit=500")).text();
-      for (const text of [status, tasks, JSON.stringify(run)]) expect(text).not.toContain(TEST_TOKEN);
+      for (const text of [status, tasks, metrics, JSON.stringify(run)])
+        expect(text).not.toContain(TEST_TOKEN);
     } finally {
       await workers.stop();
     }

@@ -1,6 +1,7 @@
 // The sync against GitHub Issues (the fake, written from GitHub's docs), once for libSQL over real HTTP (test/node)
 // and once for D1 in the Workers runtime (test/workers): the engine, the adapter and the database together.
 import { sql } from "drizzle-orm";
+import parsePrometheus from "parse-prometheus-text-format";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { githubAdapterFromConfig } from "../../functions/upstreams/github/from-config";
 import type { GithubFetch } from "../../functions/upstreams/github/http";
@@ -233,6 +234,20 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake) {
         limit: 5000,
         reset_at: new Date(fake.quotas.token.resetSec * 1000).toISOString(),
       });
+      // The same quota for a scraper; the token appears nowhere in it.
+      const text = await (await h.app.request("/api/metrics")).text();
+      const families = parsePrometheus(text).filter((f) => f.name.startsWith("tasksync_upstream_quota_"));
+      expect(
+        Object.fromEntries(families.map((f) => [f.name, f.metrics.map((m) => Number(m.value))])),
+      ).toEqual({
+        tasksync_upstream_quota_remaining: [4999],
+        tasksync_upstream_quota_limit: [5000],
+        tasksync_upstream_quota_reset_timestamp_seconds: [fake.quotas.token.resetSec],
+      });
+      expect(
+        parsePrometheus(text).find((f) => f.name === "tasksync_info")?.metrics[0]?.labels?.upstream,
+      ).toBe("github");
+      expect(text).not.toContain(TEST_TOKEN);
     });
   });
 }

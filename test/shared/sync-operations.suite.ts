@@ -1,7 +1,9 @@
 // The sync contract, continued (see sync.suite.ts, which runs this): the fault matrix, the status and run-history
 // routes, and incremental mode.
 import { sql } from "drizzle-orm";
+import parsePrometheus from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
+import { PROMETHEUS_CONTENT_TYPE } from "../../functions/http/prometheus";
 import type { RunView } from "../../functions/routes/sync";
 import { runScheduledSync, runSync } from "../../functions/sync/engine";
 import { type Harness, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
@@ -136,6 +138,56 @@ export function syncOperationsSuite(make: MakeHarness) {
       expect(body).toHaveProperty("started_at");
       expect(body).toHaveProperty("finished_at");
       expect(body).toHaveProperty("message");
+    });
+
+    it("GET /api/metrics says what the status says, as Prometheus gauges", async () => {
+      const h = await make({ sim: { total: 5 } });
+      const metrics = async () => {
+        const res = await h.app.request("/api/metrics");
+        expect([res.status, res.headers.get("content-type")]).toEqual([200, PROMETHEUS_CONTENT_TYPE]);
+        const families = parsePrometheus(await res.text());
+        return (name: string, labels?: Record<string, string>) =>
+          families
+            .find((f) => f.name === `tasksync_${name}`)
+            ?.metrics.filter(
+              (m) => labels === undefined || JSON.stringify(m.labels) === JSON.stringify(labels),
+            )
+            .map((m) => Number(m.value));
+      };
+      let read = await metrics();
+      expect(read("info")).toEqual([1]);
+      expect(read("info", { database: h.deps.dbKind, upstream: "simulator" })).toEqual([1]);
+      expect([read("sync_running"), read("consecutive_failures"), read("last_run_status")]).toEqual([
+        [0],
+        [0],
+        [],
+      ]);
+      expect(read("upstream_quota_remaining")).toBeUndefined();
+      await sync(h);
+      h.simulator.configure({ failure_rate: 1, failure_kinds: ["http_503"] });
+      const { run } = await sync(h);
+      const status = (await (await h.app.request("/api/sync/status")).json()) as Record<string, string>;
+      const seconds = (iso: string) => Date.parse(iso) / 1000;
+      read = await metrics();
+      expect(read("last_run_status", { status: "failed" })).toEqual([1]);
+      expect(read("last_run_status")!.reduce((a, b) => a + b)).toBe(1);
+      expect({
+        id: read("last_run_id"),
+        failures: read("consecutive_failures"),
+        success: read("last_success_timestamp_seconds"),
+        started: read("last_run_start_timestamp_seconds"),
+        duration: read("last_run_duration_seconds"),
+        fetched: read("last_run_records", { outcome: "fetched" }),
+        next: read("next_sync_timestamp_seconds"),
+      }).toEqual({
+        id: [run.id],
+        failures: [1],
+        success: [seconds(status.last_success_at!)],
+        started: [seconds(run.started_at)],
+        duration: [run.duration_ms! / 1000],
+        fetched: [run.counts.fetched],
+        next: [seconds(status.next_scheduled_at!)],
+      });
     });
 
     it("lists runs newest first with a cursor that walks them all", async () => {
