@@ -57,20 +57,29 @@ export const liveRecordSchema = z.object({
 });
 export const tombstoneSchema = z.object({ id: externalId, updated_at: isoTime, deleted: z.literal(true) });
 
-function rawText(raw: unknown): string {
+/**
+ * A record's payload as text, for its quarantine row. JSON.parse reads any depth but JSON.stringify recurses:
+ * a payload nested a million deep cannot be written out, and saying so must not fail its page (every retry
+ * would fail on it again). Nothing else can fail here: parsed JSON has no cycles and no bigints.
+ */
+export function payloadText(raw: unknown): string {
   try {
     return JSON.stringify(raw) ?? String(raw);
-  } catch {
-    return String(raw);
+  } catch (err) {
+    return `(payload not shown: ${err instanceof Error ? err.message : String(err)})`;
   }
 }
 
+/** What a quarantine row keeps of a payload's text: its first RAW_EXCERPT characters. */
+export const payloadExcerpt = (text: string) =>
+  text.length > RAW_EXCERPT ? `${text.slice(0, RAW_EXCERPT)}…` : text;
+
 /** An invalid record: its id when it has a usable one, an excerpt of its payload, and why. */
-export function invalidRecord(raw: unknown, reason: string, text = rawText(raw)): InvalidRecord {
+export function invalidRecord(raw: unknown, reason: string, text = payloadText(raw)): InvalidRecord {
   const id = (raw as { id?: unknown })?.id;
   return {
     externalId: typeof id === "string" && id.length <= MAX_ID_LENGTH && isFaithfulText(id) ? id : null,
-    raw: text.length > RAW_EXCERPT ? `${text.slice(0, RAW_EXCERPT)}…` : text,
+    raw: payloadExcerpt(text),
     reason,
   };
 }
@@ -98,7 +107,7 @@ function flatJsonBound(raw: unknown): number | undefined {
 /** `raw`'s JSON when a cheap bound cannot tell that it fits MAX_RECORD_BYTES; undefined when it surely does. */
 function textUnlessSmall(raw: unknown): string | undefined {
   const bound = flatJsonBound(raw);
-  return bound === undefined || bound > MAX_RECORD_BYTES ? rawText(raw) : undefined;
+  return bound === undefined || bound > MAX_RECORD_BYTES ? payloadText(raw) : undefined;
 }
 
 /** One record of the HTTP contract: live, tombstone, or invalid (with the reason). */

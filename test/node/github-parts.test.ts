@@ -1,6 +1,6 @@
 // The GitHub adapter's pure parts: Link parsing, which next links are followed, external ids, times, status.
 import { describe, expect, it } from "vitest";
-import { statusOf } from "../../functions/upstreams/github/issue";
+import { classifyItem, statusOf } from "../../functions/upstreams/github/issue";
 import { nextLink, refuseLink } from "../../functions/upstreams/github/link";
 import { classifyRefusal, readQuota, secondaryBackoffMs } from "../../functions/upstreams/github/rate-limit";
 import {
@@ -72,6 +72,30 @@ describe("GitHub mapping", () => {
     expect(statusOf("open", ["In Progress"], "in progress")).toBe("in_progress");
     expect(statusOf("open", ["in-progress"], "in progress")).toBe("todo");
     expect(statusOf("open", [], "in progress")).toBe("todo");
+  });
+
+  it("quarantines an item nested too deep to write back out, keeping its number, instead of throwing", () => {
+    const deep = JSON.parse("[".repeat(300_000) + "]".repeat(300_000));
+    const mapping = { repo: { owner: "acme", name: "widgets" }, inProgressLabel: "in progress" };
+    const items = [deep, { number: 7, title: "Deep labels", state: "open", labels: deep }];
+    expect(items.map((item) => classifyItem(item, mapping))).toEqual([
+      {
+        kind: "invalid",
+        record: {
+          externalId: null,
+          raw: expect.stringMatching(/^\(payload not shown: /),
+          reason: expect.any(String),
+        },
+      },
+      {
+        kind: "invalid",
+        record: {
+          externalId: "acme/widgets#7",
+          raw: expect.stringMatching(/^\(payload not shown: /),
+          reason: expect.any(String),
+        },
+      },
+    ]);
   });
 
   it("writes since to the second, rounding down so no change is skipped", () => {

@@ -318,6 +318,31 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       expect(second.run.counts).toMatchObject({ created: 0, updated: 0, unchanged: 4 });
     });
 
+    it("item 18: payloads nested too deep to write back out are quarantined; the rest of the page is stored", async () => {
+      // JSON.parse reads any depth; JSON.stringify recurses and may throw. Built as text: no object could be sent.
+      const deep = "[".repeat(300_000) + "]".repeat(300_000);
+      const body = `{"next_cursor": null, "data": [${deep}, {"id": "deep-title", "title": ${deep},
+        "status": "todo", "updated_at": "2026-01-01T00:00:00.000Z"}, ${JSON.stringify(rec("fine"))}]}`;
+      const h = await make({
+        upstream: httpUpstream("http://upstream.test", async () => new Response(body)),
+      });
+      // The next run quarantines them again, in the same two rows (one per payload, see item 14).
+      for (const expected of [
+        { created: 1, invalid: 2 },
+        { unchanged: 1, invalid: 2 },
+      ]) {
+        const { run } = await sync(h);
+        expect([run.status, run.counts]).toEqual(["partial", expect.objectContaining(expected)]);
+      }
+      expect((await taskRows(h.db)).map((r) => r.external_id)).toEqual(["fine"]);
+      const quarantined = await h.db.all<{ external_id: string | null; raw_payload: string }>(
+        sql`select external_id, raw_payload from sync_errors where kind = 'invalid_record' order by id`,
+      );
+      expect(quarantined.map((q) => q.external_id)).toEqual([null, "deep-title"]);
+      // Node's stack gives out at this depth (workerd's did not): the row says so, or keeps the usual excerpt.
+      for (const q of quarantined) expect(q.raw_payload).toMatch(/^(\(payload not shown: .+\)|[\s\S]{2000}…)$/);
+    });
+
     it("a page of the largest records, full of characters JSON escapes, is recognised whole on the next listing", async () => {
       // More ids than one group of the stored-state read, each as long as an id may be, titles at the limit.
       const odd = '"\\\t\u0001é😀</script>';

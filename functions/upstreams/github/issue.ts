@@ -1,14 +1,8 @@
 // Validates one item of GitHub's issue listing and maps it onto a task; pull requests are recognised and set apart.
 import { z } from "zod";
 import type { InvalidRecord, LiveRecord } from "../adapter";
+import { isFaithfulText, MAX_TITLE_LENGTH, payloadExcerpt, payloadText } from "../records";
 import { externalIdFor, type RepoRef } from "./repo";
-
-const MAX_TITLE_LENGTH = 500;
-const RAW_EXCERPT = 2000;
-
-/** Text SQLite holds faithfully: no NUL, no lone surrogate (either would come back changed and look like an edit). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const faithfulText = (s: string) => !s.includes("\u0000") && !LONE_SURROGATE.test(s);
 
 const labelSchema = z.union([z.string(), z.object({ name: z.string() })]);
 
@@ -18,7 +12,7 @@ export const issueSchema = z.object({
     .string()
     .min(1)
     .max(MAX_TITLE_LENGTH)
-    .refine(faithfulText, "title holds a NUL character or a lone surrogate"),
+    .refine(isFaithfulText, "title holds a NUL character or a lone surrogate"),
   state: z.enum(["open", "closed"]),
   labels: z.array(labelSchema).max(1000).default([]),
   updated_at: z.iso.datetime({ offset: true }),
@@ -72,15 +66,9 @@ function invalidRecord(item: unknown, error: z.ZodError, repo: RepoRef): Invalid
     typeof number === "number" && Number.isSafeInteger(number) && number > 0
       ? externalIdFor(repo, number)
       : null;
-  let text: string;
-  try {
-    text = JSON.stringify(item) ?? String(item);
-  } catch {
-    text = String(item);
-  }
   return {
     externalId,
-    raw: text.length > RAW_EXCERPT ? `${text.slice(0, RAW_EXCERPT)}…` : text,
+    raw: payloadExcerpt(payloadText(item)),
     reason: error.issues.map((i) => `${i.path.join(".") || "issue"}: ${i.message}`).join("; "),
   };
 }
