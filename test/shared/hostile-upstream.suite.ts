@@ -340,7 +340,8 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       );
       expect(quarantined.map((q) => q.external_id)).toEqual([null, "deep-title"]);
       // Node's stack gives out at this depth (workerd's did not): the row says so, or keeps the usual excerpt.
-      for (const q of quarantined) expect(q.raw_payload).toMatch(/^(\(payload not shown: .+\)|[\s\S]{2000}…)$/);
+      for (const q of quarantined)
+        expect(q.raw_payload).toMatch(/^(\(payload not shown: .+\)|[\s\S]{2000}…)$/);
     });
 
     it("a page of the largest records, full of characters JSON escapes, is recognised whole on the next listing", async () => {
