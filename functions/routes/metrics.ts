@@ -3,16 +3,15 @@
 // Every figure is read from a few rows (no count over the tasks or the run history: on D1 each row read is
 // billed, and a scraper asks every few seconds).
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Db, DbKind } from "../../db/client";
-import { reapIfExpired } from "../../db/lease";
+import type { DbKind } from "../../db/client";
 import { RUN_STATUSES, type SyncRun } from "../../db/schema";
-import { consecutiveFailures, lastSuccessAt, latestRun, runCounts, runDurationMs } from "../../db/sync-runs";
+import { runCounts, runDurationMs } from "../../db/sync-runs";
 import type { Config } from "../config";
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, prometheusText } from "../http/prometheus";
 import { createRouter } from "../router";
 import type { Quota } from "../upstreams/adapter";
-import { upstreamQuota, upstreamSource } from "../upstreams/source";
-import { nextScheduledAt } from "./sync";
+import { upstreamSource } from "../upstreams/source";
+import { readSyncState, type SyncState } from "./sync-state";
 
 const route = createRoute({
   method: "get",
@@ -27,15 +26,6 @@ const route = createRoute({
     },
   },
 });
-
-/** What the metrics say, as read from the database (readSyncState). */
-type SyncState = {
-  run: SyncRun | undefined;
-  lastSuccess: string | null;
-  failures: number;
-  next: string | null;
-  quota: Quota | null;
-};
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const secondsOrNull = (iso: string | null | undefined) => (iso ? seconds(iso) : null);
@@ -122,17 +112,6 @@ export function syncMetrics(config: Config, dbKind: DbKind, state: SyncState): M
     // Only GitHub reports a quota.
     ...(upstream === "github" ? quotaFamilies(state.quota) : []),
   ];
-}
-
-async function readSyncState(db: Db, config: Config, now: Date): Promise<SyncState> {
-  await reapIfExpired(db, now.toISOString());
-  const [run, lastSuccess, failures, quota] = await Promise.all([
-    latestRun(db),
-    lastSuccessAt(db),
-    consecutiveFailures(db),
-    upstreamQuota(db, config),
-  ]);
-  return { run, lastSuccess, failures, quota, next: nextScheduledAt(config.SYNC_CRON, now) };
 }
 
 export function metricsRoutes() {

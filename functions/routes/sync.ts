@@ -1,28 +1,18 @@
 // /api/sync: trigger a run and get its truthful result, the status card, run history and retries.
 import { createRoute, z } from "@hono/zod-openapi";
-import { Cron } from "croner";
 import type { Context } from "hono";
 import { databaseFault } from "../../db/database-faults";
 import { reapIfExpired } from "../../db/lease";
 import { RUN_STATUSES, RUN_TRIGGERS, SYNC_MODES, type SyncRun } from "../../db/schema";
-import {
-  consecutiveFailures,
-  databaseErrorOf,
-  getRun,
-  lastSuccessAt,
-  latestRun,
-  listRuns,
-  runCounts,
-  runDurationMs,
-  runErrors,
-} from "../../db/sync-runs";
+import { databaseErrorOf, getRun, listRuns, runCounts, runDurationMs, runErrors } from "../../db/sync-runs";
 import { ApiError, databaseFaultError, type ErrorCode } from "../http/errors";
 import { idParam } from "../http/params";
 import { type AppEnv, createRouter, errorResponse } from "../router";
 import { inProcessLauncher, type RunLauncher } from "../runs/driver";
 import { followRun, type Started, type SyncOutcome, startRetry, startSync } from "../sync/engine";
 import { syncDeps } from "../sync-deps";
-import { upstreamQuota, upstreamSource } from "../upstreams/source";
+import { upstreamSource } from "../upstreams/source";
+import { readSyncState } from "./sync-state";
 
 const RunErrorSchema = z.object({
   at: z.string(),
@@ -126,15 +116,6 @@ export async function runView(
         ? { pages: run.pages, fetched: run.fetched, heartbeat_at: run.heartbeatAt }
         : null,
   };
-}
-
-export function nextScheduledAt(cron: string | undefined, now: Date): string | null {
-  if (!cron || cron === "off") return null;
-  try {
-    return new Cron(cron, { paused: true }).nextRun(now)?.toISOString() ?? null;
-  } catch {
-    return null;
-  }
 }
 
 const runResponses = {
@@ -338,19 +319,12 @@ export function syncRoutes() {
     .openapi(statusRoute, async (c) => {
       const db = c.get("db");
       const { clock, config } = c.get("deps");
-      const now = clock();
-      await reapIfExpired(db, now.toISOString());
-      const [run, lastSuccess, failures, quota] = await Promise.all([
-        latestRun(db),
-        lastSuccessAt(db),
-        consecutiveFailures(db),
-        upstreamQuota(db, config),
-      ]);
+      const { run, lastSuccess, failures, quota, next } = await readSyncState(db, config, clock());
       const common = {
         running: run?.status === "running",
         last_success_at: lastSuccess,
         consecutive_failures: failures,
-        next_scheduled_at: nextScheduledAt(config.SYNC_CRON, now),
+        next_scheduled_at: next,
         source: upstreamSource(config),
         quota: quota && { remaining: quota.remaining, limit: quota.limit, reset_at: quota.resetAt },
       };
