@@ -8,7 +8,14 @@ import { startCronDriver } from "./cron-driver";
 
 const port = Number(process.env.PORT ?? 8787);
 const baseUrl = `http://127.0.0.1:${port}`;
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+// Miniflare would fetch workers.cloudflare.com/cf.json at each start for `request.cf`, which this service never
+// reads: offline that logs ENOTFOUND twice, and nothing should be downloaded at run time (README).
+const env = {
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CI: "true",
+};
 const log = (fields: Record<string, unknown>) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), source: "dev", ...fields }));
 

@@ -55,6 +55,13 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 const SERVICE_ENV = { LOG_LEVEL: "warn", SIM_FAILURE_RATE: "0", SIM_TOTAL: "120" };
 
 /** The heap flags `npm start` and the image run the service with (package.json, Dockerfile). */
+/** wrangler quiet and offline: no metrics, no prompts, no fetch of `request.cf` data (see functions/dev/local.ts). */
+export const WRANGLER_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  CI: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
+
 export const SERVICE_HEAP_FLAGS = ["--max-old-space-size=96", "--max-semi-space-size=4"];
 
 /** Builds dist/node.mjs and its write thread's entry (`npm run build:server`), as `npm start` does first. */
@@ -90,7 +97,7 @@ function serviceCommand(runtime: Runtime, port: number, dir: string, env: Record
       },
     };
   }
-  const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+  const wranglerEnv = { ...process.env, ...WRANGLER_ENV };
   const migrate = spawnSync(
     "npx",
     ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", dir],
@@ -105,7 +112,7 @@ function serviceCommand(runtime: Runtime, port: number, dir: string, env: Record
   return {
     bin: "npx",
     args: ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir, ...vars],
-    env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
+    env: WRANGLER_ENV,
   };
 }
 
