@@ -41,9 +41,12 @@ const isCanonicalIso = (v: string) => v.length === 24 && v.endsWith("Z");
 
 // Zod's pattern checks month lengths and leap days, so a matching time in the canonical form is already what
 // toISOString() would return; only other forms are parsed (`new Date` costs ~1 µs, most of a record's checks).
+// An offset can carry a time past year 9999 or before 0000 in UTC (`9999-12-31T23:59:59-23:59`): toISOString()
+// then writes an extended year (`+010000-…`) that RFC 3339 readers refuse and that sorts wrongly as text.
 export const isoTime = z.iso
   .datetime({ offset: true })
-  .transform((v) => (isCanonicalIso(v) ? v : new Date(v).toISOString()));
+  .transform((v) => (isCanonicalIso(v) ? v : new Date(v).toISOString()))
+  .refine(isCanonicalIso, "time falls outside the years 0000 to 9999 in UTC");
 // Ids are kept exactly as sent: " padded " and "padded" are two tasks.
 export const externalId = z.string().min(1).max(MAX_ID_LENGTH).pipe(faithful("id"));
 export const title = z.string().trim().min(1).max(MAX_TITLE_LENGTH).pipe(faithful("title"));

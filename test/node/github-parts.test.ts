@@ -98,6 +98,28 @@ describe("GitHub mapping", () => {
     ]);
   });
 
+  it("keeps GitHub's time in the stored form, and quarantines one that leaves years 0000–9999 in UTC", () => {
+    const mapping = { repo: { owner: "acme", name: "widgets" }, inProgressLabel: "in progress" };
+    const issue = (updated_at: string) => ({
+      number: 7,
+      title: "Dated",
+      state: "open",
+      html_url: "https://github.com/acme/widgets/issues/7",
+      updated_at,
+    });
+    expect(classifyItem(issue("2026-11-01T12:00:00Z"), mapping)).toMatchObject({
+      kind: "live",
+      record: { updated_at: "2026-11-01T12:00:00.000Z" },
+    });
+    expect(classifyItem(issue("9999-12-31T23:59:59-01:00"), mapping)).toMatchObject({
+      kind: "invalid",
+      record: {
+        externalId: "acme/widgets#7",
+        reason: "updated_at: time falls outside the years 0000 to 9999 in UTC",
+      },
+    });
+  });
+
   it("writes since to the second, rounding down so no change is skipped", () => {
     expect(githubTime("2026-11-01T12:00:00.999Z")).toBe("2026-11-01T12:00:00Z");
   });

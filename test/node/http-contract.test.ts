@@ -89,14 +89,22 @@ describe("fetchPage", () => {
           { id: "c", title: "", status: "todo", updated_at: "2026-01-01T00:00:00Z" },
           { id: "d", title: "x", status: "blocked", updated_at: "2026-01-01T00:00:00Z" },
           "not an object",
+          // Valid ISO 8601 whose UTC instant leaves years 0000–9999; the last edge of the range is kept.
+          { ...task("e"), updated_at: "9999-12-31T23:59:59-23:59" },
+          { ...task("f"), updated_at: "0000-01-01T00:00:00+00:01" },
+          { ...task("g"), updated_at: "9999-12-31T23:59:59.999+00:00" },
         ]),
       ]),
       { cursor: null, limit: 10, updatedSince: null },
     );
-    expect(p.live.map((r) => r.id)).toEqual(["a"]);
+    expect(p.live.map((r) => [r.id, r.updated_at])).toEqual([
+      ["a", "2026-01-01T00:00:00.000Z"],
+      ["g", "9999-12-31T23:59:59.999Z"],
+    ]);
     expect(p.tombstones).toEqual([{ id: "b", updated_at: "2026-01-01T22:00:00.000Z", deleted: true }]);
-    expect(p.invalid.map((r) => r.externalId)).toEqual(["c", "d", null]);
+    expect(p.invalid.map((r) => r.externalId)).toEqual(["c", "d", null, "e", "f"]);
     expect(p.invalid[1]!.reason).toContain("status");
+    expect(p.invalid[3]!.reason).toBe("updated_at: time falls outside the years 0000 to 9999 in UTC");
   });
 
   it("retries 5xx and honours Retry-After on 429", async () => {

@@ -1,7 +1,7 @@
 // Validates one item of GitHub's issue listing and maps it onto a task; pull requests are recognised and set apart.
 import { z } from "zod";
 import type { InvalidRecord, LiveRecord } from "../adapter";
-import { isFaithfulText, MAX_TITLE_LENGTH, payloadExcerpt, payloadText } from "../records";
+import { isFaithfulText, isoTime, MAX_TITLE_LENGTH, payloadExcerpt, payloadText } from "../records";
 import { externalIdFor, type RepoRef } from "./repo";
 
 const labelSchema = z.union([z.string(), z.object({ name: z.string() })]);
@@ -15,7 +15,7 @@ export const issueSchema = z.object({
     .refine(isFaithfulText, "title holds a NUL character or a lone surrogate"),
   state: z.enum(["open", "closed"]),
   labels: z.array(labelSchema).max(1000).default([]),
-  updated_at: z.iso.datetime({ offset: true }),
+  updated_at: isoTime,
   html_url: z.url({ protocol: /^https?$/ }).max(2000),
 });
 
@@ -54,7 +54,7 @@ export function classifyItem(item: unknown, mapping: IssueMapping): ClassifiedIt
       id: externalIdFor(mapping.repo, issue.number),
       title: issue.title,
       status: statusOf(issue.state, labels, mapping.inProgressLabel),
-      updated_at: new Date(issue.updated_at).toISOString(),
+      updated_at: issue.updated_at,
       source_url: issue.html_url,
     },
   };
