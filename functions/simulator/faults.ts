@@ -3,23 +3,13 @@
 // and the responses they answer with. Plain functions: Simulator.handle applies them to its listing.
 import type { SimStats, UpstreamPage, UpstreamRecord } from "./dataset";
 import { errorResponse, JSON_HEADERS, jsonResponse } from "./http";
-import type { ListQuery } from "./listing";
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  type ScriptedFault,
-  type SimSettings,
-  SimulatorInputError,
-} from "./settings";
+import { invalidLimit, type ListQuery } from "./listing";
+import { DEFAULT_PAGE_SIZE, type ScriptedFault, type SimSettings } from "./settings";
 
 /** GET /tasks' query. A limit that is not a number is refused here; its range is checked with the rest of the plan. */
 export function listQueryOf(params: URLSearchParams): ListQuery {
   const limit = params.get("limit") || undefined;
-  if (limit !== undefined && !/^\d{1,7}$/.test(limit)) {
-    throw new SimulatorInputError(`Invalid limit: use an integer from 1 to ${MAX_PAGE_SIZE}`, [
-      { field: "limit", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` },
-    ]);
-  }
+  if (limit !== undefined && !/^\d{1,7}$/.test(limit)) throw invalidLimit();
   return {
     limit: limit === undefined ? DEFAULT_PAGE_SIZE : Number(limit),
     cursor: params.get("cursor") || undefined,

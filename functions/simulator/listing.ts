@@ -60,16 +60,19 @@ export function compareKey(msA: number, idxA: number, msB: number, idxB: number)
   return msA !== msB ? msA - msB : idxA - idxB;
 }
 
+/** The error for a page size that is not an integer from 1 to MAX_PAGE_SIZE, however it was wrong. */
+export function invalidLimit(): SimulatorInputError {
+  return new SimulatorInputError(`Invalid limit: use an integer from 1 to ${MAX_PAGE_SIZE}`, [
+    { field: "limit", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` },
+  ]);
+}
+
 /**
  * Where a listing's page starts and how long it is, from its query: a cursor resumes its own listing; without
  * one, a full listing (in `pagination`'s style) or an updated_since one begins. Throws SimulatorInputError.
  */
 export function planListing(q: ListQuery, pagination: SimSettings["pagination"]): ListPlan {
-  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE_SIZE) {
-    throw new SimulatorInputError(`Invalid limit: use an integer from 1 to ${MAX_PAGE_SIZE}`, [
-      { field: "limit", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` },
-    ]);
-  }
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE_SIZE) throw invalidLimit();
   let since: number | undefined;
   if (q.updated_since !== undefined) {
     since = parseIsoTime(q.updated_since);

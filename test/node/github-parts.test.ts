@@ -13,6 +13,7 @@ import {
 } from "../../functions/upstreams/github/repo";
 
 const repo = parseRepo("Acme/Widgets")!;
+const mapping = { repo, inProgressLabel: "in progress" };
 
 describe("GitHub Link header", () => {
   it("finds rel=next among GitHub's relations, in any order", () => {
@@ -76,7 +77,6 @@ describe("GitHub mapping", () => {
 
   it("quarantines an item nested too deep to write back out, keeping its number, instead of throwing", () => {
     const deep = JSON.parse("[".repeat(300_000) + "]".repeat(300_000));
-    const mapping = { repo: { owner: "acme", name: "widgets" }, inProgressLabel: "in progress" };
     const items = [deep, { number: 7, title: "Deep labels", state: "open", labels: deep }];
     expect(items.map((item) => classifyItem(item, mapping))).toEqual([
       {
@@ -99,7 +99,6 @@ describe("GitHub mapping", () => {
   });
 
   it("keeps GitHub's time in the stored form, and quarantines one that leaves years 0000–9999 in UTC", () => {
-    const mapping = { repo: { owner: "acme", name: "widgets" }, inProgressLabel: "in progress" };
     const issue = (updated_at: string) => ({
       number: 7,
       title: "Dated",
