@@ -2,8 +2,7 @@
 // its own process, pulling from the simulator in another over real HTTP. Its peak memory is that process's own
 // high-water mark, with nothing of the benchmark (or of a TypeScript loader) in it.
 import { readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import { startServer } from "../e2e/server";
+import { runWhenDone, startServer } from "../e2e/server";
 import { freshPort, startUpstream, stop } from "./procs";
 
 type Run = { id: number; status: string; duration_ms: number | null; counts: { created: number } };
@@ -24,12 +23,11 @@ export async function serviceFullSync(total: number): Promise<{ seconds: number;
   );
   try {
     const started = await server.api("/api/sync", { method: "POST", body: { mode: "full" } });
-    let run = (await started.json()) as Run;
     // Past SYNC_WAIT_SECONDS the run answers 202 and goes on: follow it at its URL.
-    while (run.status === "running") {
-      await sleep(200);
-      run = (await (await server.api(`/api/sync/runs/${run.id}`)).json()) as Run;
-    }
+    const run = await runWhenDone<Run>(server, ((await started.json()) as Run).id, {
+      timeoutMs: 30 * 60_000,
+      everyMs: 200,
+    });
     if (run.status !== "success" || run.counts.created !== total)
       throw new Error(`service sync: ${JSON.stringify(run).slice(0, 500)}`);
     return { seconds: (run.duration_ms ?? 0) / 1000, peakMb: peakRssMb(server.pgid) };

@@ -2,18 +2,9 @@
 // and a client that hangs up mid-sync does not stop it — on Node (in-process driver) and on Workers under
 // wrangler dev (the Workflow drives it).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type TestServer } from "./server";
+import { runWhenDone, startServer, type TestServer } from "./server";
 
 type Run = { id: number; status: string; counts: { fetched: number } };
-
-async function waitForEnd(server: TestServer, id: number, timeoutMs = 90_000): Promise<Run> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const run = (await (await server.api(`/api/sync/runs/${id}`)).json()) as Run;
-    if (run.status !== "running" || Date.now() > until) return run;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 for (const runtime of ["node", "workers"] as const) {
   describe(`durable runs on ${runtime}`, () => {
@@ -40,7 +31,7 @@ for (const runtime of ["node", "workers"] as const) {
       const run = (await res.json()) as Run;
       expect(run.status).toBe("running");
       expect(res.headers.get("location")).toBe(`/api/sync/runs/${run.id}`);
-      const done = await waitForEnd(server, run.id);
+      const done = await runWhenDone<Run>(server, run.id);
       expect(done).toMatchObject({ status: "success", counts: { fetched: 300 } });
     });
 
@@ -56,7 +47,7 @@ for (const runtime of ["node", "workers"] as const) {
       hangUp.abort();
       expect(await request).toBeInstanceOf(Error);
       const status = (await (await server.api("/api/sync/status")).json()) as Run & { running: boolean };
-      const done = await waitForEnd(server, status.id);
+      const done = await runWhenDone<Run>(server, status.id);
       expect(done.status).toBe("success");
     });
   });

@@ -9,7 +9,7 @@ import { FakeGithub } from "../fake-github/app";
 import { TEST_TOKEN } from "../fake-github/harness";
 import { type ServedFake, serveFakeGithub } from "../fake-github/server";
 import { openDashboard, startWithBrowser, visibleText } from "./browser";
-import { startServer, type TestServer } from "./server";
+import { runWhenDone, startServer, type TestServer } from "./server";
 
 let fake: FakeGithub;
 let github: ServedFake;
@@ -110,16 +110,10 @@ describe("GitHub mode on the Workers runtime (wrangler dev, local D1)", () => {
     );
     try {
       const synced = await workers.api("/api/sync", { method: "POST", body: { mode: "full" } });
-      let run = (await synced.json()) as {
-        id: number;
-        status: string;
-        counts: { created: number; ignored: number };
-      };
+      type Run = { id: number; status: string; counts: { created: number; ignored: number } };
+      const started = (await synced.json()) as Run;
       // The Workflow drives the run; past SYNC_WAIT_SECONDS the answer is 202 and the run is followed.
-      for (let i = 0; run.status === "running" && i < 120; i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        run = (await (await workers.api(`/api/sync/runs/${run.id}`)).json()) as typeof run;
-      }
+      const run = await runWhenDone<Run>(workers, started.id, { timeoutMs: 60_000 });
       expect(run).toMatchObject({ status: "success", counts: { created: 32, ignored: 8 } });
       const status = await (await workers.api("/api/sync/status")).text();
       expect(JSON.parse(status)).toMatchObject({

@@ -54,7 +54,23 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 
 const SERVICE_ENV = { LOG_LEVEL: "warn", SIM_FAILURE_RATE: "0", SIM_TOTAL: "120" };
 
-/** The heap flags `npm start` and the image run the service with (package.json, Dockerfile). */
+/**
+ * Polls run `id` every `everyMs` until it is no longer running, or `timeoutMs` has passed, and answers its last
+ * state (a run answered 202 goes on after the request that started it).
+ */
+export async function runWhenDone<T extends { status: string }>(
+  server: TestServer,
+  id: number,
+  { timeoutMs = 90_000, everyMs = 500 } = {},
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const run = (await (await server.api(`/api/sync/runs/${id}`)).json()) as T;
+    if (run.status !== "running" || Date.now() > until) return run;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 /** wrangler quiet and offline: no metrics, no prompts, no fetch of `request.cf` data (see functions/dev/local.ts). */
 export const WRANGLER_ENV = {
   WRANGLER_SEND_METRICS: "false",
@@ -62,6 +78,7 @@ export const WRANGLER_ENV = {
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
 
+/** The heap flags `npm start` and the image run the service with (package.json, Dockerfile). */
 export const SERVICE_HEAP_FLAGS = ["--max-old-space-size=96", "--max-semi-space-size=4"];
 
 /** Builds dist/node.mjs and its write thread's entry (`npm run build:server`), as `npm start` does first. */
