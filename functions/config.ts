@@ -88,6 +88,9 @@ export const configSchema = z
       .max(64 * 1024 * 1024)
       .default(4 * 1024 * 1024),
     API_TOKEN: z.string().min(16, "API_TOKEN must be at least 16 characters").optional(),
+    // When set, GET /api/metrics needs `Authorization: Bearer <METRICS_TOKEN>`: a scraper holds this one, not
+    // API_TOKEN, which would also let it delete tasks.
+    METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     SIM_SEED: z.coerce.number().int().default(42),
     SIM_TOTAL: z.coerce.number().int().min(0).max(5_000_000).default(500),

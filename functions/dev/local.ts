@@ -31,12 +31,11 @@ function step(cmd: string, args: string[]) {
 step("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
 step("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
 
-// Forward our env (e.g. UPSTREAM_URL, SIM_FAILURE_RATE, GITHUB_REPO) to the worker as vars.
-const SECRETS = new Set(["GITHUB_TOKEN"]);
+// Forward our env (e.g. UPSTREAM_URL, SIM_FAILURE_RATE, GITHUB_REPO) to the worker: settings as vars, tokens in
+// a private file (writeSecrets).
+const SECRETS = new Set(["GITHUB_TOKEN", "API_TOKEN", "METRICS_TOKEN"]);
 const varArgs = Object.entries(process.env)
-  .filter(
-    ([k]) => /^(SIM_|SYNC_|UPSTREAM_|UPSTREAM$|GITHUB_|API_TOKEN$|LOG_LEVEL$)/.test(k) && !SECRETS.has(k),
-  )
+  .filter(([k]) => /^(SIM_|SYNC_|UPSTREAM_|UPSTREAM$|GITHUB_|LOG_LEVEL$)/.test(k) && !SECRETS.has(k))
   .flatMap(([k, v]) => ["--var", `${k}:${v}`]);
 const secretFile = writeSecrets();
 const wrangler: ChildProcess = spawn(

@@ -31,6 +31,17 @@ export async function sameSecret(given: string, expected: string): Promise<boole
   return diff === 0;
 }
 
+/** Throws 401 (with `WWW-Authenticate`) unless `authorization` is `Bearer <expected>`; `message` names the token. */
+export async function requireBearer(
+  authorization: string | undefined,
+  expected: string,
+  message: string,
+): Promise<void> {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "");
+  if (match && (await sameSecret(match[1]!, expected))) return;
+  throw new ApiError("unauthorized", message).withHeaders({ "WWW-Authenticate": 'Bearer realm="task-sync"' });
+}
+
 /**
  * Middleware for /api/* and /simulator/*; reads (GET, HEAD, OPTIONS) pass untouched.
  *
@@ -53,13 +64,11 @@ export function requestGuard(config: Pick<Config, "API_TOKEN">): MiddlewareHandl
     }
 
     if (config.API_TOKEN !== undefined) {
-      const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(c.req.header("authorization") ?? "");
-      if (!match || !(await sameSecret(match[1]!, config.API_TOKEN))) {
-        throw new ApiError(
-          "unauthorized",
-          "This action needs the API token: Authorization: Bearer <API_TOKEN>",
-        ).withHeaders({ "WWW-Authenticate": 'Bearer realm="task-sync"' });
-      }
+      await requireBearer(
+        c.req.header("authorization"),
+        config.API_TOKEN,
+        "This action needs the API token: Authorization: Bearer <API_TOKEN>",
+      );
     }
 
     const body = await readJsonBody(c);

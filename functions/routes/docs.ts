@@ -78,6 +78,11 @@ export function mountDocs(app: OpenAPIHono<AppEnv>) {
     scheme: "bearer",
     description: "Only when the service runs with API_TOKEN set; then every mutating route needs it.",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "Only when the service runs with METRICS_TOKEN set; then GET /api/metrics needs it.",
+  });
   app.doc31(OPENAPI_PATH, {
     openapi: "3.1.0",
     info: {

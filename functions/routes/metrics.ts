@@ -8,10 +8,14 @@ import { RUN_STATUSES, type SyncRun } from "../../db/schema";
 import { runCounts, runDurationMs } from "../../db/sync-runs";
 import type { Config } from "../config";
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, prometheusText } from "../http/prometheus";
-import { createRouter } from "../router";
+import { requireBearer } from "../http/request-guard";
+import { createRouter, errorResponse } from "../router";
 import type { Quota } from "../upstreams/adapter";
 import { upstreamSource } from "../upstreams/source";
 import { readSyncState, type SyncState } from "./sync-state";
+
+// Open, or with METRICS_TOKEN set its bearer token (see docs.ts).
+const metricsSecurity: Record<string, string[]>[] = [{}, { metricsToken: [] }];
 
 const route = createRoute({
   method: "get",
@@ -24,7 +28,9 @@ const route = createRoute({
         "Gauges of the latest run, the last success, failures since, the schedule and upstream's quota",
       content: { "text/plain": { schema: z.string() } },
     },
+    401: errorResponse("METRICS_TOKEN is set and the request does not carry it"),
   },
+  security: metricsSecurity,
 });
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
@@ -117,6 +123,13 @@ export function syncMetrics(config: Config, dbKind: DbKind, state: SyncState): M
 export function metricsRoutes() {
   return createRouter().openapi(route, async (c) => {
     const { config, clock, dbKind } = c.get("deps");
+    if (config.METRICS_TOKEN !== undefined) {
+      await requireBearer(
+        c.req.header("authorization"),
+        config.METRICS_TOKEN,
+        "Metrics need the metrics token: Authorization: Bearer <METRICS_TOKEN>",
+      );
+    }
     const state = await readSyncState(c.get("db"), config, clock());
     return c.body(prometheusText(syncMetrics(config, dbKind, state)), 200, {
       "Content-Type": PROMETHEUS_CONTENT_TYPE,

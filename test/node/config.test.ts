@@ -23,8 +23,9 @@ describe("configuration", () => {
     );
   });
 
-  it("refuses a short API_TOKEN", () => {
+  it("refuses a short API_TOKEN or METRICS_TOKEN", () => {
     expect(() => parseConfig({ API_TOKEN: "secret" })).toThrow(/API_TOKEN/);
+    expect(() => parseConfig({ METRICS_TOKEN: "secret" })).toThrow(/METRICS_TOKEN/);
   });
 
   it("wrangler.toml's SYNC_CRON var equals its cron trigger, so next_scheduled_at tells the truth", () => {

@@ -1,4 +1,4 @@
-// The hostile fuzz in process, on libSQL, with and without API_TOKEN (the same requests go over real HTTP to
+// The hostile fuzz in process, on libSQL, with and without the tokens (the same requests go over real HTTP to
 // both runtimes in test/e2e/hostile.test.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { createTestApp } from "./support";
 
 describe.each([
   ["without API_TOKEN", {}],
-  ["with API_TOKEN", { API_TOKEN: TOKEN }],
+  ["with API_TOKEN and METRICS_TOKEN", { API_TOKEN: TOKEN, METRICS_TOKEN: TOKEN }],
 ])("hostile requests to every route (%s)", (_label, env) => {
   it("never answer 5xx, answer every error in the JSON error shape, and change nothing when rejected", async () => {
     const h = await createTestApp({ env });

@@ -33,6 +33,7 @@ const ROUTES: readonly [string, string][] = [
   ["GET", "/api/sync/status"],
   ["GET", "/api/sync/runs"],
   ["GET", "/api/sync/runs/{id}"],
+  ["GET", "/api/metrics"],
   ["POST", "/api/sync/runs/{id}/retry"],
   ["GET", "/api/openapi.json"],
   ["GET", "/api/docs"],

@@ -190,6 +190,35 @@ export function syncOperationsSuite(make: MakeHarness) {
       });
     });
 
+    it("GET /api/metrics needs METRICS_TOKEN when it is set, and API_TOKEN does not stand in for it", async () => {
+      const metricsToken = "metrics-token-0123456789";
+      const apiToken = "api-token-0123456789abcdef";
+      const h = await make({ sim: { total: 5 }, env: { METRICS_TOKEN: metricsToken, API_TOKEN: apiToken } });
+      const scrape = (authorization?: string) =>
+        h.app.request("/api/metrics", { headers: authorization ? { Authorization: authorization } : {} });
+      for (const authorization of [
+        undefined,
+        `Bearer ${apiToken}`,
+        `Bearer ${metricsToken}x`,
+        metricsToken,
+      ]) {
+        const res = await scrape(authorization);
+        expect([res.status, res.headers.get("www-authenticate")], String(authorization)).toEqual([
+          401,
+          'Bearer realm="task-sync"',
+        ]);
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe("unauthorized");
+        expect(body.error.message).toContain("METRICS_TOKEN");
+        expect(JSON.stringify(body)).not.toContain(metricsToken);
+      }
+      const res = await scrape(`bearer ${metricsToken}`);
+      expect([res.status, res.headers.get("content-type")]).toEqual([200, PROMETHEUS_CONTENT_TYPE]);
+      expect(await res.text()).toContain("tasksync_info{");
+      // The status stays open: the dashboard reads it without a token.
+      expect((await h.app.request("/api/sync/status")).status).toBe(200);
+    });
+
     it("lists runs newest first with a cursor that walks them all", async () => {
       const h = await make({ sim: { total: 3 } });
       for (let i = 0; i < 5; i++) await sync(h);
