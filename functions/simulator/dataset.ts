@@ -1,26 +1,11 @@
 // The upstream simulator: a seeded, versioned task dataset computed on demand. Its behaviour can be made as
 // hostile as real upstreams are: ids in any order, a skewed clock, data changing mid-listing, future dates,
 // misbehaving cursors, page-number pagination, plus failures, rate limits, invalid records and duplicates.
-// The class holds the state; the parts that need none are beside it: task content (content.ts), listing positions
-// (listing.ts), the change log and sampling (changes.ts), and the faults one request can draw (faults.ts).
+// The class holds the state; the parts that need none are beside it: task content (content.ts), how a task is
+// served at its current version (served.ts), listing positions (listing.ts), the change log and sampling
+// (changes.ts), and the faults one request can draw (faults.ts).
 import { ChangeLog, sampleLive } from "./changes";
-import {
-  type Content,
-  changedContent,
-  hash,
-  INVALID_KINDS,
-  type InvalidKind,
-  originalContent,
-  prng,
-  SALT,
-  type ServedFields,
-  seed32,
-  servedFields,
-  type TaskStatus,
-  taskId,
-  taskIndex,
-  unit,
-} from "./content";
+import { changedContent, hash, originalContent, prng, SALT, seed32, taskIndex } from "./content";
 import {
   addDuplicates,
   countOutcome,
@@ -29,8 +14,20 @@ import {
   listQueryOf,
   truncatedResponse,
 } from "./faults";
-import { emptyStats, errorResponse, jsonResponse, waitOrAbort } from "./http";
+import { emptyStats, errorResponse, jsonResponse, type SimStats, waitOrAbort } from "./http";
 import { encodeCursor, type ListPlan, type ListQuery, type Position, planListing } from "./listing";
+import {
+  BASE_TIME_MS,
+  contentOf,
+  invalidLiveIds,
+  liveSnapshot,
+  msOf,
+  type Overlay,
+  type ServedData,
+  type SnapshotTask,
+  serveTask,
+  type UpstreamRecord,
+} from "./served";
 import {
   type AdvanceRequest,
   advanceSchema,
@@ -48,25 +45,13 @@ import {
 } from "./settings";
 
 export { OVERSIZED_TITLE_LENGTH, TASK_STATUSES, type TaskStatus, taskId, taskIndex } from "./content";
+export type { SimStats } from "./http";
 export { parseIsoTime } from "./listing";
+export { BASE_TIME_MS, FUTURE_TIME_MS, type SnapshotTask, type UpstreamRecord } from "./served";
 export * from "./settings";
 
-/** A record as served: a task's fields (`unknown`, as invalid ones are served on purpose), or a tombstone. */
-export type UpstreamRecord = ServedFields & { deleted?: boolean };
-
 export type UpstreamPage = { data: UpstreamRecord[]; next_cursor: string | null };
-export type SnapshotTask = { id: string; title: string; status: TaskStatus; updated_at: string };
 export type AdvanceResult = { version: number; updated: number; created: number; deleted: number };
-export type SimStats = {
-  requests: number;
-  ok: number;
-  bad_request: number;
-  http_500: number;
-  http_503: number;
-  timeout: number;
-  malformed: number;
-  rate_limited: number;
-};
 /** What GET/PUT /simulator/config answer: the settings, flat, plus the dataset's state. */
 export type SimulatorState = SimSettings & {
   version: number;
@@ -75,14 +60,8 @@ export type SimulatorState = SimSettings & {
   stats: SimStats;
 };
 
-export const BASE_TIME_MS = Date.UTC(2026, 0, 1);
 /** Every change is stamped after this; every base time is earlier. */
 export const CHANGE_EPOCH_MS = BASE_TIME_MS + MAX_TOTAL * 1000;
-/** Where future-dated records are put. */
-export const FUTURE_TIME_MS = Date.UTC(2099, 0, 1);
-
-/** A task's content once it has been touched by an advance (or created by one). */
-type Overlay = Content & { ms: number; rev: number; deleted: boolean };
 
 export type SimulatorOptions = { clock?: () => Date };
 
@@ -217,7 +196,7 @@ export class Simulator {
     let ms = Math.max(this.now(), this.#lastChangeMs + 1);
     for (const key of keys) {
       const index = key >>> 1;
-      const current = this.#content(index, seed);
+      const current = contentOf(this.#overlay, seed, index);
       // Plain literals, not spreads: V8 builds a million of these several times faster.
       if (key & 1) {
         this.#overlay.set(index, {
@@ -261,7 +240,7 @@ export class Simulator {
   lookup(id: string): UpstreamRecord | undefined {
     const index = taskIndex(id, this.#settings.id_style, this.#settings.seed);
     if (index === undefined || index >= this.#count || this.#isDeleted(index)) return undefined;
-    return this.#serve(index);
+    return serveTask(this.#served(), index);
   }
 
   /** GET /tasks with latency, scripted or random failures, rate limits, duplicates and cursor faults applied. */
@@ -300,40 +279,20 @@ export class Simulator {
   }
 
   /** The true live dataset in index order, without the records served invalid: what a perfect sync stores. */
-  *snapshot(): Generator<SnapshotTask> {
-    const seed = seed32(this.#settings.seed);
-    for (let index = 0; index < this.#count; index++) {
-      const o = this.#overlay.get(index);
-      if (o?.deleted) continue;
-      const rev = o?.rev ?? 0;
-      if (this.#invalidKind(seed, index, rev) !== undefined) continue;
-      const c = o ?? originalContent(seed, index);
-      yield {
-        id: this.#id(index),
-        title: c.title,
-        status: c.status,
-        updated_at: this.#servedTime(seed, index),
-      };
-    }
+  snapshot(): Generator<SnapshotTask> {
+    return liveSnapshot(this.#served(), this.#count);
   }
 
   /** Ids of live tasks whose current version is served invalid, in index order. */
   invalidIds(): string[] {
-    const out: string[] = [];
-    if (this.#settings.invalid_rate === 0) return out;
-    const seed = seed32(this.#settings.seed);
-    for (let index = 0; index < this.#count; index++) {
-      const o = this.#overlay.get(index);
-      if (o?.deleted) continue;
-      if (this.#invalidKind(seed, index, o?.rev ?? 0) !== undefined) out.push(this.#id(index));
-    }
-    return out;
+    return invalidLiveIds(this.#served(), this.#count);
   }
 
   // --- internals ---
 
-  #id(index: number): string {
-    return taskId(index, this.#settings.id_style, this.#settings.seed);
+  /** What serving a task reads (served.ts); taken once per listing, as the settings and overlay can be replaced. */
+  #served(): ServedData {
+    return { settings: this.#settings, overlay: this.#overlay };
   }
 
   #churn(): void {
@@ -371,7 +330,8 @@ export class Simulator {
           : this.#scanSince(start, want);
     const more = indexes.length > plan.limit;
     if (more) indexes.length = plan.limit;
-    const data = indexes.map((index) => this.#serve(index));
+    const served = this.#served();
+    const data = indexes.map((index) => serveTask(served, index));
     let next_cursor: string | null = null;
     if (more) {
       const last = indexes[indexes.length - 1];
@@ -380,7 +340,7 @@ export class Simulator {
           ? { kind: "page", page: start.page + 1 }
           : start.kind === "full"
             ? { kind: "full", index: last }
-            : { kind: "incremental", ms: this.#msOf(last), index: last },
+            : { kind: "incremental", ms: msOf(this.#overlay, last), index: last },
       );
     }
     return { data, next_cursor };
@@ -417,48 +377,13 @@ export class Simulator {
     return out;
   }
 
-  #content(index: number, seed: number): Content {
-    const o = this.#overlay.get(index);
-    return o ? { title: o.title, status: o.status } : originalContent(seed, index);
-  }
-
-  #msOf(index: number): number {
-    return this.#overlay.get(index)?.ms ?? BASE_TIME_MS + index * 1000;
-  }
-
-  /** The `updated_at` served for a task's current version: its real time, or 2099 if it is future-dated. */
-  #servedTime(seed: number, index: number): string {
-    const rate = this.#settings.future_rate;
-    const rev = this.#overlay.get(index)?.rev ?? 0;
-    if (rate > 0 && unit(hash(seed, index, rev, SALT.future)) < rate)
-      return new Date(FUTURE_TIME_MS + index * 1000).toISOString();
-    return new Date(this.#msOf(index)).toISOString();
-  }
-
-  /** Which way (if any) the current version of a task is served broken: fixed until the task changes. */
-  #invalidKind(seed: number, index: number, rev: number): InvalidKind | undefined {
-    const r = this.#settings.invalid_rate;
-    if (r === 0 || unit(hash(seed, index, rev, SALT.invalid)) >= r) return undefined;
-    return INVALID_KINDS[hash(seed, index, rev, SALT.invalidKind) % INVALID_KINDS.length];
-  }
-
-  #serve(index: number): UpstreamRecord {
-    const seed = seed32(this.#settings.seed);
-    const o = this.#overlay.get(index);
-    const id = this.#id(index);
-    // Tombstones are never broken: a quarantined tombstone would leave a deleted task alive forever.
-    if (o?.deleted) return { id, updated_at: new Date(o.ms).toISOString(), deleted: true };
-    const kind = this.#invalidKind(seed, index, o?.rev ?? 0);
-    return servedFields(kind, id, o ?? originalContent(seed, index), this.#servedTime(seed, index));
-  }
-
   /** The record a cursor points at (the previous page's last), as it is served now, if it is still there. */
   #recordAt(start: Position): UpstreamRecord | undefined {
     if (start.kind === "page") return undefined;
     const index = start.index;
     if (!Number.isFinite(index) || index < 0 || index >= this.#count) return undefined;
     const o = this.#overlay.get(index);
-    if (start.kind === "full") return o?.deleted ? undefined : this.#serve(index);
-    return this.#msOf(index) === start.ms ? this.#serve(index) : undefined;
+    if (start.kind === "full") return o?.deleted ? undefined : serveTask(this.#served(), index);
+    return msOf(this.#overlay, index) === start.ms ? serveTask(this.#served(), index) : undefined;
   }
 }

@@ -1,6 +1,5 @@
 // Serving faults: JSON responses (Web APIs only, so the same code runs on Workers and Node), abortable waits,
 // and the counters of what was served.
-import type { SimStats } from "./dataset";
 
 export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
@@ -36,6 +35,18 @@ export async function waitOrAbort(ms: number, signal?: AbortSignal | null): Prom
   if (await sleep(ms, signal)) return;
   throw signal?.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
+
+/** How the simulator answered GET /tasks so far, by outcome (GET /simulator/config shows them). */
+export type SimStats = {
+  requests: number;
+  ok: number;
+  bad_request: number;
+  http_500: number;
+  http_503: number;
+  timeout: number;
+  malformed: number;
+  rate_limited: number;
+};
 
 export function emptyStats(): SimStats {
   return {
