@@ -40,10 +40,12 @@ export class FakeGithub {
   readonly log: LoggedRequest[] = [];
   /** The next `serverErrors` requests answer 502 (GitHub has bad minutes too). */
   serverErrors = 0;
+  /** Issues the listing leaves out though their own pages answer (GitHub's listing can lag behind them). */
+  readonly unlisted = new Set<number>();
   /** The repository was renamed: its old `/repos/owner/name/…` URLs answer 301 to `/repositories/{id}/…`. */
   renamed = false;
-  /** Called after a listing page is served, e.g. to delete an issue mid-listing. */
-  afterListingPage: ((page: number) => void) | null = null;
+  #afterListingPage: ((served: number) => void) | null = null;
+  #listingsServed = 0;
   readonly app: Hono;
 
   constructor(options: FakeGithubOptions = {}) {
@@ -67,6 +69,19 @@ export class FakeGithub {
       },
     };
     this.app = this.routes();
+  }
+
+  /**
+   * Called after each listing page is served, with how many were served since it was set (1 after the first),
+   * e.g. to delete an issue mid-listing. Counted by request, not by `page`: a client may never send one.
+   */
+  set afterListingPage(hook: ((served: number) => void) | null) {
+    this.#afterListingPage = hook;
+    this.#listingsServed = 0;
+  }
+
+  get afterListingPage(): ((served: number) => void) | null {
+    return this.#afterListingPage;
   }
 
   /** A fetch that reaches this fake in-process (Workers tests); Node tests serve it over real HTTP instead. */
@@ -197,6 +212,7 @@ export class FakeGithub {
     if ("error" in q) return c.json({ message: q.error, documentation_url: DOCS }, 422);
     const all = this.repo
       .visible()
+      .filter((i) => !this.unlisted.has(i.number))
       .filter((i) => q.state === "all" || i.state === q.state)
       .filter((i) => q.since === null || Date.parse(i.updated_at) >= q.since)
       .sort(compareBy(q.sort, q.direction));
@@ -207,7 +223,7 @@ export class FakeGithub {
     c.header("etag", etag);
     const link = this.link(c, q.page, pages);
     if (link) c.header("link", link);
-    this.afterListingPage?.(q.page);
+    this.#afterListingPage?.(++this.#listingsServed);
     if (c.req.header("if-none-match") === etag) return c.body(null, 304);
     return c.body(body, 200, { "content-type": "application/json; charset=utf-8" });
   }

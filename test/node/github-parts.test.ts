@@ -6,9 +6,9 @@ import { classifyRefusal, readQuota, secondaryBackoffMs } from "../../functions/
 import {
   apiRoot,
   externalIdFor,
-  firstPageUrl,
   githubTime,
   issueNumberOf,
+  listingUrl,
   parseRepo,
 } from "../../functions/upstreams/github/repo";
 
@@ -41,13 +41,13 @@ describe("GitHub Link header", () => {
 
   it("builds the first page under the Enterprise prefix", () => {
     const url = new URL(
-      firstPageUrl(apiRoot("https://ghe.example/api/v3"), repo, { perPage: 100, updatedSince: null }),
+      listingUrl(apiRoot("https://ghe.example/api/v3"), repo, { perPage: 100, since: null, page: 1 }),
     );
     expect(url.pathname).toBe("/api/v3/repos/Acme/Widgets/issues");
     expect(Object.fromEntries(url.searchParams)).toEqual({
       state: "all",
       per_page: "100",
-      sort: "created",
+      sort: "updated",
       direction: "asc",
     });
   });
@@ -116,6 +116,24 @@ describe("GitHub mapping", () => {
         externalId: "acme/widgets#7",
         reason: "updated_at: time falls outside the years 0000 to 9999 in UTC",
       },
+    });
+  });
+
+  it("trims titles as every upstream's are, and quarantines one that is only spaces", () => {
+    const issue = (title: string) => ({
+      number: 8,
+      title,
+      state: "open",
+      html_url: "https://github.com/acme/widgets/issues/8",
+      updated_at: "2026-11-01T12:00:00Z",
+    });
+    expect(classifyItem(issue("  Padded title \n"), mapping)).toMatchObject({
+      kind: "live",
+      record: { title: "Padded title" },
+    });
+    expect(classifyItem(issue("   "), mapping)).toMatchObject({
+      kind: "invalid",
+      record: { externalId: "acme/widgets#8" },
     });
   });
 

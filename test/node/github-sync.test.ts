@@ -5,8 +5,12 @@ import { githubSyncSuite } from "../shared/github-sync.suite";
 import { createTestApp } from "./support";
 
 describe("GitHub sync on libSQL", () => {
-  githubSyncSuite(createTestApp, async (fake) => {
-    const served = await serveFakeGithub(fake);
-    return { ...served, fetch: (url, init) => fetch(url, init) };
-  });
+  githubSyncSuite(
+    createTestApp,
+    async (fake) => {
+      const served = await serveFakeGithub(fake);
+      return { ...served, fetch: (url, init) => fetch(url, init) };
+    },
+    25,
+  );
 });

@@ -13,9 +13,13 @@ async function d1Harness(options?: HarnessOptions) {
 }
 
 describe("GitHub sync on D1 in the Workers runtime", () => {
-  githubSyncSuite(d1Harness, async (fake) => ({
-    url: "http://fake-github.test",
-    fetch: fake.fetch,
-    close: async () => {},
-  }));
+  githubSyncSuite(
+    d1Harness,
+    async (fake) => ({
+      url: "http://fake-github.test",
+      fetch: fake.fetch,
+      close: async () => {},
+    }),
+    10,
+  );
 });

@@ -12,9 +12,19 @@ import {
 import { type GithubAnswer, type GithubFetch, GithubHttp } from "./http";
 import { classifyItem } from "./issue";
 import { nextLink, refuseLink } from "./link";
-import { apiRoot, firstPageUrl, issueNumberOf, issueUrl, type RepoRef, repoLabel } from "./repo";
+import { apiRoot, issueNumberOf, issueUrl, type RepoRef, repoLabel } from "./repo";
+import {
+  decodeWalk,
+  encodeWalk,
+  GITHUB_MAX_PER_PAGE,
+  nextWalk,
+  servedBefore,
+  type Walk,
+  walkStart,
+  walkUrl,
+} from "./walk";
 
-export const GITHUB_MAX_PER_PAGE = 100;
+export { GITHUB_MAX_PER_PAGE } from "./walk";
 export const ETAG_KEY = "github:incremental-etag";
 
 export type GithubAdapterOptions = {
@@ -58,15 +68,15 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
 
   async function fetchPage(req: PageRequest): Promise<FetchedPage> {
     const perPage = Math.min(GITHUB_MAX_PER_PAGE, Math.max(1, Math.floor(req.limit)));
-    const url =
-      req.cursor === null ? firstPageUrl(root, options.repo, { perPage, ...req }) : checkCursor(req.cursor);
+    const walk = req.cursor === null ? walkStart(req.updatedSince, perPage) : walkOf(req.cursor, perPage);
+    const url = walkUrl(root, options.repo, walk);
     // Only the first page of an incremental listing is asked conditionally (see rememberEtag).
     const conditional = req.cursor === null && req.updatedSince !== null;
     const etag = conditional ? await storedEtag(url) : null;
     try {
       const answer = await http.send(url, { accept: [200, 304], etag, signal: req.signal });
       if (answer.status === 304) return await notModifiedPage(answer);
-      const page = await pageOf(answer, url, perPage);
+      const page = await pageOf(answer, url, walk);
       if (conditional) await rememberEtag(url, answer, page);
       return page;
     } finally {
@@ -74,20 +84,29 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
     }
   }
 
-  function checkCursor(cursor: string): string {
+  /**
+   * The walk a cursor continues. A cursor from before walks (GitHub's next-page link, kept by a run that stopped
+   * part-way) starts its listing again from the start: its page number counted positions in another order.
+   */
+  function walkOf(cursor: string, perPage: number): Walk {
+    const walk = decodeWalk(cursor);
+    if (walk) return walk;
     const reason = refuseLink(cursor, root, options.repo);
-    if (reason === null) return cursor;
+    if (reason === null) {
+      const since = new URL(cursor).searchParams.get("since");
+      return walkStart(since !== null && !Number.isNaN(Date.parse(since)) ? since : null, perPage);
+    }
     const at = settings.clock().toISOString();
     const failure: AttemptFailure = {
       at,
       kind: "redirect",
-      message: `GitHub's next-page link was refused: ${reason}`,
+      message: `The listing's cursor was refused: ${reason}`,
       retryable: false,
     };
     throw new UpstreamError(failure, 0, []);
   }
 
-  async function pageOf(answer: GithubAnswer, url: string, perPage: number): Promise<FetchedPage> {
+  async function pageOf(answer: GithubAnswer, url: string, walk: Walk): Promise<FetchedPage> {
     const items = answer.body;
     if (!Array.isArray(items) || items.length > GITHUB_MAX_PER_PAGE) {
       const message = Array.isArray(items)
@@ -100,11 +119,10 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
         answer.retried,
       );
     }
-    const page: FetchedPage = {
-      ...(await emptyPage(answer)),
-      nextCursor: nextLink(answer.headers.get("link")),
-    };
+    const next = nextWalk(walk, items, nextLink(answer.headers.get("link")) !== null);
+    const page: FetchedPage = { ...(await emptyPage(answer)), nextCursor: next && encodeWalk(next) };
     for (const item of items) {
+      if (servedBefore(walk, item)) continue;
       const c = classifyItem(item, mapping);
       if (c.kind === "pull_request") page.ignored++;
       else if (c.kind === "invalid") page.invalid.push(c.record);
@@ -115,7 +133,7 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
       url: new URL(url).pathname,
       issues: page.received,
       pulls: page.ignored,
-      per_page: perPage,
+      per_page: walk.per_page,
     });
     return page;
   }

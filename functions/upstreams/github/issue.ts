@@ -1,18 +1,15 @@
 // Validates one item of GitHub's issue listing and maps it onto a task; pull requests are recognised and set apart.
 import { z } from "zod";
 import type { InvalidRecord, LiveRecord } from "../adapter";
-import { isFaithfulText, isoTime, MAX_TITLE_LENGTH, payloadExcerpt, payloadText } from "../records";
+import { isoTime, payloadExcerpt, payloadText, title } from "../records";
 import { externalIdFor, type RepoRef } from "./repo";
 
 const labelSchema = z.union([z.string(), z.object({ name: z.string() })]);
 
 export const issueSchema = z.object({
   number: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  title: z
-    .string()
-    .min(1)
-    .max(MAX_TITLE_LENGTH)
-    .refine(isFaithfulText, "title holds a NUL character or a lone surrogate"),
+  // Trimmed, 1–500 characters, as every upstream's titles are (records.ts).
+  title,
   state: z.enum(["open", "closed"]),
   labels: z.array(labelSchema).max(1000).default([]),
   updated_at: isoTime,

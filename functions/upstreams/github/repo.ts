@@ -46,21 +46,18 @@ function repoPath(root: ApiRoot, repo: RepoRef): string {
   return `${root.prefix}/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;
 }
 
-export type ListingQuery = { perPage: number; updatedSince: string | null };
+export type ListingQuery = { perPage: number; since: string | null; page: number };
 
-/** Full: oldest first by creation. Incremental: by update time from `since`, oldest first. */
-export function firstPageUrl(root: ApiRoot, repo: RepoRef, query: ListingQuery): string {
+/** A page of the issue listing, pull requests and closed issues included, by update time, oldest first (walk.ts). */
+export function listingUrl(root: ApiRoot, repo: RepoRef, query: ListingQuery): string {
   const url = new URL(root.origin);
   url.pathname = `${repoPath(root, repo)}/issues`;
   url.searchParams.set("state", "all");
   url.searchParams.set("per_page", String(query.perPage));
-  if (query.updatedSince === null) {
-    url.searchParams.set("sort", "created");
-  } else {
-    url.searchParams.set("since", githubTime(query.updatedSince));
-    url.searchParams.set("sort", "updated");
-  }
+  if (query.since !== null) url.searchParams.set("since", query.since);
+  url.searchParams.set("sort", "updated");
   url.searchParams.set("direction", "asc");
+  if (query.page > 1) url.searchParams.set("page", String(query.page));
   return url.toString();
 }
 

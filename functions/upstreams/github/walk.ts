@@ -1,0 +1,91 @@
+// How the issue listing is paged: by update time, not by GitHub's page numbers.
+//
+// A page number counts positions, and positions move while a listing runs: an issue deleted, transferred or
+// edited behind the current page moves every later issue one place back, and the issue at the page boundary is
+// never served (a full sync then misses it, and an incremental one never asks for it again). So the listing is
+// sorted by update time, oldest first, and each next page is asked `since` the latest update time served so far.
+// An issue edited meanwhile moves behind the walk and is served again, newer; one that leaves moves nothing the
+// walk has not passed. `since` is inclusive ("updated at or after"), so the cursor names the issues of that second
+// already served, and they are dropped when they come again. Only a page wholly within one second (more than a
+// page of issues updated in the same second, as a bulk edit can do) goes on by page number within that second.
+import { z } from "zod";
+import { type ApiRoot, githubTime, listingUrl, type RepoRef } from "./repo";
+
+/** GitHub's largest page. */
+export const GITHUB_MAX_PER_PAGE = 100;
+
+const SECOND = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+const walkSchema = z
+  .object({
+    /** Update time (GitHub's second resolution) the page is asked from; null: from the start. */
+    since: z.string().regex(SECOND).nullable(),
+    page: z.number().int().min(1).max(1_000_000),
+    per_page: z.number().int().min(1).max(GITHUB_MAX_PER_PAGE),
+    /** Issues updated in the `since` second that were already served. */
+    served: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).max(GITHUB_MAX_PER_PAGE),
+  })
+  .strict();
+
+export type Walk = z.infer<typeof walkSchema>;
+
+/** Where a listing starts: everything, or what changed since `updatedSince`. */
+export function walkStart(updatedSince: string | null, perPage: number): Walk {
+  return {
+    since: updatedSince === null ? null : githubTime(updatedSince),
+    page: 1,
+    per_page: perPage,
+    served: [],
+  };
+}
+
+export const walkUrl = (root: ApiRoot, repo: RepoRef, walk: Walk): string =>
+  listingUrl(root, repo, { perPage: walk.per_page, since: walk.since, page: walk.page });
+
+export const encodeWalk = (walk: Walk): string => JSON.stringify(walk);
+
+/** A cursor this module wrote, or null for anything else. */
+export function decodeWalk(cursor: string): Walk | null {
+  if (!cursor.startsWith("{") || cursor.length > 4000) return null;
+  try {
+    const parsed = walkSchema.safeParse(JSON.parse(cursor));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+type Key = { number: number; at: string };
+
+/** An item's issue number and update second, when it has readable ones (an invalid record may not). */
+function keyOf(item: unknown): Key | undefined {
+  if (typeof item !== "object" || item === null) return undefined;
+  const { number, updated_at: updatedAt } = item as { number?: unknown; updated_at?: unknown };
+  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 1) return undefined;
+  if (typeof updatedAt !== "string" || Number.isNaN(Date.parse(updatedAt))) return undefined;
+  const at = githubTime(updatedAt);
+  return SECOND.test(at) ? { number, at } : undefined;
+}
+
+/** Whether this walk served `item` already: an issue of the `since` second named in its cursor. */
+export function servedBefore(walk: Walk, item: unknown): boolean {
+  if (walk.since === null || walk.served.length === 0) return false;
+  const key = keyOf(item);
+  return key !== undefined && key.at === walk.since && walk.served.includes(key.number);
+}
+
+/**
+ * The walk after a page of `items` (as GitHub sent them), or null when GitHub says there is no next page. The
+ * next page is asked from the latest update second on this one, naming its issues of that second; a page that
+ * got no further than `since` (all one second, or nothing readable) is followed by the next page number.
+ */
+export function nextWalk(walk: Walk, items: unknown[], more: boolean): Walk | null {
+  if (!more) return null;
+  const keys = items.map(keyOf).filter((k): k is Key => k !== undefined);
+  const last = keys.reduce<string | null>((max, k) => (max === null || k.at > max ? k.at : max), null);
+  if (last === null || (walk.since !== null && last <= walk.since)) return { ...walk, page: walk.page + 1 };
+  const served = keys.filter((k) => k.at === last).map((k) => k.number);
+  // A page wholly of that second: asked again from it, its first page would be these same issues.
+  const page = served.length >= walk.per_page ? 2 : 1;
+  return { since: last, page, per_page: walk.per_page, served: served.slice(0, GITHUB_MAX_PER_PAGE) };
+}

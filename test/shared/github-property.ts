@@ -1,0 +1,137 @@
+// A property test of the GitHub sync (registered by github-sync.suite.ts, so it runs on libSQL over real HTTP and
+// on D1): random histories of a repository whose issues are created, edited, closed, labelled, deleted and
+// transferred, between runs and between the pages of a running listing, with full and incremental syncs and
+// GitHub's clock moving by seconds to minutes. After every run the run invariants hold; once GitHub stops
+// changing, two incremental syncs give every issue's title and status, and a full sync leaves exactly GitHub's
+// issues live.
+import fc from "fast-check";
+import { expect, it } from "vitest";
+import type { FakeIssue, FakeRepository } from "../fake-github/dataset";
+import type { OpenSetup } from "./github-sync.suite";
+import { expectRunInvariants, liveRows, sync } from "./sync-checks";
+
+const IN_PROGRESS = "In Progress";
+
+const change = fc.oneof(
+  fc.record({ kind: fc.constant("create" as const), label: fc.boolean() }),
+  fc.record({
+    kind: fc.constant("edit" as const),
+    pick: fc.nat(),
+    title: fc.option(
+      fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 12 }).filter((t) => t.trim() !== ""),
+    ),
+    state: fc.option(fc.constantFrom("open" as const, "closed" as const)),
+    label: fc.option(fc.boolean()),
+  }),
+  fc.record({ kind: fc.constantFrom("delete" as const, "transfer" as const), pick: fc.nat() }),
+  // GitHub's clock: within the same second, a few seconds on, or past the watermark's overlap.
+  fc.record({ kind: fc.constant("tick" as const), ms: fc.constantFrom(0, 400, 1_000, 7_000, 20 * 60_000) }),
+);
+type Change = typeof change extends fc.Arbitrary<infer T> ? T : never;
+
+const step = fc.oneof(
+  { weight: 3, arbitrary: change.map((c) => ({ kind: "change" as const, change: c })) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("sync" as const),
+      mode: fc.constantFrom("full" as const, "incremental" as const),
+      // Changes made after this many pages of the run's listing are served.
+      midListing: fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), change), { minLength: 1, maxLength: 3 }),
+    }),
+  },
+);
+
+/** What a task of this issue should say: GitHub's title, and closed → done, the label → in_progress, else todo. */
+function expected(issue: FakeIssue) {
+  const status =
+    issue.state === "closed"
+      ? "done"
+      : issue.labels.some((l) => l.toLowerCase() === IN_PROGRESS.toLowerCase())
+        ? "in_progress"
+        : "todo";
+  return { title: issue.title.trim(), status };
+}
+
+function apply(repo: FakeRepository, c: Change): void {
+  const live = repo.visible();
+  const target = "pick" in c && live.length > 0 ? live[c.pick % live.length]! : undefined;
+  switch (c.kind) {
+    case "create":
+      repo.create({ title: `New ${repo.visible().length}`, labels: c.label ? [IN_PROGRESS] : [] });
+      return;
+    case "edit":
+      if (!target) return;
+      repo.update(target.number, {
+        ...(c.title !== null ? { title: c.title } : {}),
+        ...(c.state !== null ? { state: c.state } : {}),
+        ...(c.label !== null ? { labels: c.label ? [IN_PROGRESS, "bug"] : ["bug"] } : {}),
+      });
+      return;
+    case "delete":
+      if (target) repo.delete(target.number);
+      return;
+    case "transfer":
+      if (target) repo.transfer(target.number, 31337);
+      return;
+    case "tick":
+      repo.advance(c.ms);
+  }
+}
+
+const key = (n: number) => `acme/widgets#${n}`;
+
+export function githubPropertyTest(open: OpenSetup, numRuns: number) {
+  it("property: GitHub changing between runs and mid-listing, full and incremental syncs converge on its issues", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
+        const { h, fake, close } = await open(
+          { total: 60, pullEvery: 7 },
+          // Pages of 8 issues: a listing of 60 numbers spans several pages, so changes land between them.
+          { SYNC_PAGE_SIZE: "8", SYNC_MAX_DELETE_SHARE: "1", SYNC_MAX_CONFIRMATIONS: "1000" },
+        );
+        try {
+          // `relisted`: an issue edited after the walk served it is served again, newer, in the same run.
+          const run = async (mode: "full" | "incremental", relisted = false) => {
+            const { status, run } = await sync(h, { mode });
+            expect([200, 202], JSON.stringify(run)).toContain(status);
+            expect(run.status, run.message ?? "").toBe("success");
+            await expectRunInvariants(h.db, run, { relisted });
+          };
+          for (const s of steps) {
+            if (s.kind === "change") {
+              apply(fake.repo, s.change);
+              continue;
+            }
+            const pending = [...s.midListing];
+            fake.afterListingPage = (page) => {
+              for (const [after, c] of pending) if (after === page) apply(fake.repo, c);
+            };
+            await run(s.mode, pending.length > 0);
+            fake.afterListingPage = null;
+            // Our clock reads GitHub's: a run takes at least a second of it, as a real one would.
+            fake.repo.advance(1_000);
+          }
+          fake.repo.advance(2_000);
+          await run("incremental");
+          await run("incremental");
+          const issues = fake.repo.visibleIssues();
+          const rows = new Map((await liveRows(h.db)).map((r) => [r.external_id, r]));
+          for (const issue of issues) {
+            const row = rows.get(key(issue.number));
+            expect(row && { title: row.title, status: row.status }, `#${issue.number}`).toEqual(
+              expected(issue),
+            );
+          }
+          await run("full");
+          const live = (await liveRows(h.db)).map((r) => r.external_id).sort();
+          expect(live).toEqual(issues.map((i) => key(i.number)).sort());
+        } finally {
+          fake.afterListingPage = null;
+          await close();
+        }
+      }),
+      { numRuns, seed: 20261207 },
+    );
+  }, 300_000);
+}
