@@ -269,6 +269,22 @@ export async function lastWatermark(db: Db, beforeRunId?: number): Promise<strin
   return row?.mark ?? null;
 }
 
+/** The start of the latest complete full listing's run; exported so a test can pin its plan. */
+export const lastFullListingQuery = sql`select ${syncRuns.startedAt} as started_at
+  from ${syncRuns} indexed by sync_runs_full_listing_idx
+  where ${syncRuns.mode} = 'full' and ${syncRuns.snapshotComplete} = 1
+    and ${syncRuns.status} in ('success', 'partial') and ${syncRuns.highWater} is not null
+  order by ${syncRuns.id} desc limit 1`;
+
+/**
+ * When the run of the latest complete full listing started (by our clock), or null when there is none: a
+ * scheduled sync is a full one once this is SYNC_FULL_EVERY_HOURS old.
+ */
+export async function lastFullListingAt(db: Db): Promise<string | null> {
+  const [row] = await db.all<{ started_at: string }>(lastFullListingQuery);
+  return row?.started_at ?? null;
+}
+
 /** The message of the error that stopped a run because of our database (kind `database`), if one did. */
 export async function databaseErrorOf(db: Db, runId: number): Promise<string | undefined> {
   const [row] = await db.all<{ message: string }>(

@@ -25,6 +25,7 @@ export function syncDeps(deps: ResolvedDeps, db: Db): SyncDeps {
       maxDeleteShare: config.SYNC_MAX_DELETE_SHARE,
       maxPages: config.SYNC_MAX_PAGES,
       maxConfirmations: config.SYNC_MAX_CONFIRMATIONS,
+      fullEveryMs: config.SYNC_FULL_EVERY_HOURS * 3_600_000,
       watermarkOverlapMs: config.SYNC_WATERMARK_OVERLAP_SECONDS * 1000,
       errorRetentionDays: config.SYNC_ERROR_RETENTION_DAYS,
       runRetentionDays: config.SYNC_RUN_RETENTION_DAYS,

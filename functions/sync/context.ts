@@ -17,6 +17,8 @@ export type SyncSettings = {
   maxPages: number;
   /** Deletions a `confirm` upstream checks per run (each costs a request). */
   maxConfirmations: number;
+  /** A scheduled run lists everything when the latest complete full listing began this long ago; 0: never. */
+  fullEveryMs: number;
   /** Incremental listings re-read this much before the watermark. */
   watermarkOverlapMs: number;
   /** Errors and quarantined records older than this are deleted when a run ends. */

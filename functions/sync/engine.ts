@@ -2,7 +2,7 @@
 // the lease, then follow it while a driver advances it slice by slice. It knows no Hono and no upstream by name.
 import { acquireLease, type RunStart } from "../../db/lease";
 import type { RunTrigger, SyncMode, SyncRun } from "../../db/schema";
-import { getRun, lastWatermark, latestRun } from "../../db/sync-runs";
+import { getRun, lastFullListingAt, lastWatermark, latestRun } from "../../db/sync-runs";
 import { driveRun, type RunLauncher } from "../runs/driver";
 import { iso, type SyncDeps } from "./context";
 import { incrementalSince } from "./watermark";
@@ -162,7 +162,19 @@ export async function runSync(
   return { kind: "finished", run: (await getRun(deps.db, started.run.id))! };
 }
 
-/** The scheduled start (cron on Workers and Node): an incremental run, unless deferred or another is running. */
+/**
+ * What a scheduled run lists: what changed (incremental), or everything when the latest complete full listing
+ * began SYNC_FULL_EVERY_HOURS ago or more. Only a full listing finds deletions an upstream does not announce
+ * (GitHub lists no deleted issue) and heals any drift an incremental listing cannot see.
+ */
+async function scheduledMode(deps: SyncDeps): Promise<SyncMode> {
+  const everyMs = deps.settings.fullEveryMs;
+  if (everyMs === 0) return "incremental";
+  const last = await lastFullListingAt(deps.db);
+  return last === null || deps.clock().getTime() - Date.parse(last) >= everyMs ? "full" : "incremental";
+}
+
+/** The scheduled start (cron on Workers and Node), unless deferred or another run is running (scheduledMode). */
 export async function startScheduledSync(deps: SyncDeps, cron: string): Promise<Started | undefined> {
   const last = await latestRun(deps.db);
   if (last?.status === "deferred" && last.nextAllowedAt && last.nextAllowedAt > iso(deps.clock())) {
@@ -173,7 +185,7 @@ export async function startScheduledSync(deps: SyncDeps, cron: string): Promise<
     });
     return undefined;
   }
-  const started = await startSync(deps, { trigger: "schedule" });
+  const started = await startSync(deps, { trigger: "schedule", mode: await scheduledMode(deps) });
   if (started.kind === "busy") {
     deps.logger.info("scheduled sync skipped", {
       cron,

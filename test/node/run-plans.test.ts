@@ -1,9 +1,9 @@
-// Run retention runs when every run ends, on a history as long as SYNC_RUN_RETENTION_DAYS allows (a run a minute
-// keeps ~130,000): its plans, pinned, seek indexes and never read or sort the whole history (on D1 each row read
-// is billed).
+// Run retention runs when every run ends, and the scheduler's question before every scheduled run, on a history as
+// long as SYNC_RUN_RETENTION_DAYS allows (a run a minute keeps ~130,000): their plans, pinned, seek indexes and
+// never read or sort the whole history (on D1 each row read is billed).
 import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { expiredRunStatements } from "../../db/sync-runs";
+import { expiredRunStatements, lastFullListingQuery } from "../../db/sync-runs";
 import { createTestDb } from "./support";
 
 it("retention seeks the finished runs' index and walks the status index back from the newest run", async () => {
@@ -26,4 +26,10 @@ it("retention seeks the finished runs' index and walks the status index back fro
     for (const step of subqueries) expect(steps).toContain(step);
     expect(steps.filter((s) => /^SCAN|TEMP B-TREE/.test(s))).toEqual([]);
   }
+});
+
+it("the latest complete full listing is read from the partial index of full listings, newest first", async () => {
+  const db = await createTestDb();
+  const plan = await db.all<{ detail: string }>(sql`explain query plan ${lastFullListingQuery}`);
+  expect(plan.map((step) => step.detail)).toEqual(["SCAN sync_runs USING INDEX sync_runs_full_listing_idx"]);
 });

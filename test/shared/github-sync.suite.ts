@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import parsePrometheus from "parse-prometheus-text-format";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { runScheduledSync } from "../../functions/sync/engine";
 import { githubAdapterFromConfig } from "../../functions/upstreams/github/from-config";
 import type { GithubFetch } from "../../functions/upstreams/github/http";
 import { FakeGithub, type FakeGithubOptions } from "../fake-github/app";
@@ -271,6 +272,25 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
         parsePrometheus(text).find((f) => f.name === "tasksync_info")?.metrics[0]?.labels?.upstream,
       ).toBe("github");
       expect(text).not.toContain(TEST_TOKEN);
+    });
+
+    it("an issue deleted on GitHub leaves the mirror at the scheduled full listing a day after the last", async () => {
+      const { h, fake } = await setup({ total: 30, pullEvery: 0 });
+      const scheduled = async () => {
+        const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
+        if (outcome?.kind !== "finished") throw new Error(`scheduled run did not finish: ${outcome?.kind}`);
+        return outcome.run;
+      };
+      const live = async () => (await liveRows(h.db)).map((r) => r.external_id);
+      expect(await scheduled()).toMatchObject({ mode: "full", created: 30 });
+      fake.repo.delete(7);
+      fake.repo.advance(60 * 60_000);
+      // GitHub lists no deleted issue, so an incremental listing cannot see it go.
+      expect(await scheduled()).toMatchObject({ mode: "incremental", deleted: 0 });
+      expect(await live()).toContain(id(7));
+      fake.repo.advance(h.config.SYNC_FULL_EVERY_HOURS * 3_600_000);
+      expect(await scheduled()).toMatchObject({ mode: "full", status: "success", deleted: 1 });
+      expect(await live()).not.toContain(id(7));
     });
 
     githubPropertyTest(open, numRuns);

@@ -313,6 +313,44 @@ export function syncOperationsSuite(make: MakeHarness) {
       });
     });
 
+    it("a scheduled sync lists everything once the latest complete full listing is SYNC_FULL_EVERY_HOURS old", async () => {
+      const hour = 3_600_000;
+      const clock = manualClock("2026-05-01T00:00:00.000Z");
+      const h = await make({ clock, sim: { total: 20 }, env: { SYNC_FULL_EVERY_HOURS: "24" } });
+      const scheduled = async () => {
+        const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
+        if (outcome?.kind !== "finished") throw new Error(`scheduled run did not finish: ${outcome?.kind}`);
+        return outcome.run;
+      };
+      // A full listing that did not complete does not count.
+      h.simulator.failNext(["malformed"]);
+      expect(await scheduled()).toMatchObject({ mode: "full", status: "failed" });
+      expect(await scheduled()).toMatchObject({ mode: "full", status: "success" });
+      clock.advance(23 * hour);
+      expect((await scheduled()).mode).toBe("incremental");
+      clock.advance(hour);
+      expect((await scheduled()).mode).toBe("full");
+      // A manual full sync counts as well: the next full listing is due a day after it.
+      clock.advance(12 * hour);
+      expect((await sync(h)).run.mode).toBe("full");
+      clock.advance(20 * hour);
+      expect((await scheduled()).mode).toBe("incremental");
+      clock.advance(4 * hour);
+      expect((await scheduled()).mode).toBe("full");
+    });
+
+    it("with SYNC_FULL_EVERY_HOURS=0 scheduled syncs stay incremental after the first listing", async () => {
+      const clock = manualClock("2026-05-01T00:00:00.000Z");
+      const h = await make({ clock, sim: { total: 5 }, env: { SYNC_FULL_EVERY_HOURS: "0" } });
+      const modes: (string | undefined)[] = [];
+      for (let i = 0; i < 3; i++) {
+        const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
+        modes.push(outcome?.kind === "finished" ? outcome.run.mode : outcome?.kind);
+        clock.advance(1000 * 3_600_000);
+      }
+      expect(modes).toEqual(["full", "incremental", "incremental"]);
+    });
+
     it("runSync is the same engine the route uses", async () => {
       const h = await make({ sim: { total: 4 } });
       const outcome = await runSync(h.engine(), { trigger: "manual" });
