@@ -11,6 +11,13 @@ import {
   listingUrl,
   parseRepo,
 } from "../../functions/upstreams/github/repo";
+import {
+  decodeWalk,
+  encodeWalk,
+  nextWalk,
+  servedBefore,
+  walkStart,
+} from "../../functions/upstreams/github/walk";
 
 const repo = parseRepo("Acme/Widgets")!;
 const mapping = { repo, inProgressLabel: "in progress" };
@@ -183,5 +190,59 @@ describe("GitHub rate-limit headers", () => {
 
   it("waits at least a minute for a secondary limit without a hint, then doubles", () => {
     expect([1, 2, 3].map(secondaryBackoffMs)).toEqual([60_000, 120_000, 240_000]);
+  });
+});
+
+describe("GitHub listing walk", () => {
+  const walk = walkStart("2026-11-01T10:00:00.500Z", 3);
+  const item = (number: number, at: string) => ({ number, updated_at: at });
+  const T = "2026-11-01T10:00:00Z";
+  const U = "2026-11-01T10:00:05Z";
+
+  it("starts from the watermark's second, and goes on from the last item's second, naming that second's issues", () => {
+    expect(walk).toEqual({ since: T, page: 1, per_page: 3, served: [] });
+    expect(nextWalk(walk, [item(1, T), item(2, U), item(3, U)], true)).toEqual({
+      since: U,
+      page: 1,
+      per_page: 3,
+      served: [2, 3],
+    });
+    expect(nextWalk(walk, [item(1, T)], false)).toBeNull();
+  });
+
+  it("drops only the named issues of the since second when they come again", () => {
+    const next = nextWalk(walk, [item(1, T), item(2, U), item(3, U)], true)!;
+    expect(
+      [item(2, U), item(3, U), item(4, U), item(2, "2026-11-01T10:00:06Z")].map((i) => servedBefore(next, i)),
+    ).toEqual([true, true, false, false]);
+  });
+
+  it("goes on by page number inside one second, after a page out of order, or with nothing readable", () => {
+    expect(nextWalk(walk, [item(1, U), item(2, U), item(3, U)], true)).toMatchObject({ since: U, page: 2 });
+    const inside = { ...walk, since: U, page: 2, served: [1, 2, 3] };
+    expect(nextWalk(inside, [item(4, U), item(5, U), item(6, U)], true)).toMatchObject({ since: U, page: 3 });
+    // A future-dated issue first on a page says nothing of the issues after it: no jump to its second.
+    expect(nextWalk(walk, [item(9, "2099-01-01T00:00:00Z"), item(1, T), item(2, U)], true)).toMatchObject({
+      since: T,
+      page: 2,
+    });
+    expect(nextWalk(walk, [{ number: "x" }, { updated_at: "soon" }], true)).toMatchObject({
+      since: T,
+      page: 2,
+    });
+  });
+
+  it("reads back only cursors it wrote", () => {
+    const next = nextWalk(walk, [item(1, T), item(2, U)], true)!;
+    expect(decodeWalk(encodeWalk(next))).toEqual(next);
+    for (const bad of [
+      "",
+      "{",
+      "[]",
+      '{"since":null}',
+      JSON.stringify({ ...next, page: 0 }),
+      JSON.stringify({ ...next, extra: 1 }),
+    ])
+      expect(decodeWalk(bad), bad).toBeNull();
   });
 });

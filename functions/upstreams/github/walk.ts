@@ -76,14 +76,17 @@ export function servedBefore(walk: Walk, item: unknown): boolean {
 
 /**
  * The walk after a page of `items` (as GitHub sent them), or null when GitHub says there is no next page. The
- * next page is asked from the latest update second on this one, naming its issues of that second; a page that
- * got no further than `since` (all one second, or nothing readable) is followed by the next page number.
+ * next page is asked from the last item's update second, naming this page's issues of that second. A page that
+ * got no further than `since` (all one second, or nothing readable), or that is not in the order asked (then
+ * its last time says nothing of what comes after it), is followed by the next page number instead.
  */
 export function nextWalk(walk: Walk, items: unknown[], more: boolean): Walk | null {
   if (!more) return null;
   const keys = items.map(keyOf).filter((k): k is Key => k !== undefined);
-  const last = keys.reduce<string | null>((max, k) => (max === null || k.at > max ? k.at : max), null);
-  if (last === null || (walk.since !== null && last <= walk.since)) return { ...walk, page: walk.page + 1 };
+  const ordered = keys.every((k, i) => i === 0 || keys[i - 1]!.at <= k.at);
+  const last = keys.at(-1)?.at;
+  if (!ordered || last === undefined || (walk.since !== null && last <= walk.since))
+    return { ...walk, page: walk.page + 1 };
   const served = keys.filter((k) => k.at === last).map((k) => k.number);
   // A page wholly of that second: asked again from it, its first page would be these same issues.
   const page = served.length >= walk.per_page ? 2 : 1;
