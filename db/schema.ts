@@ -101,9 +101,9 @@ export const syncRuns = sqliteTable(
     index("sync_runs_status_idx").on(t.status, t.id),
     // Retention finds the runs that finished long ago by it (db/sync-runs.ts expiredRuns) without reading them all.
     index("sync_runs_finished_idx").on(t.finishedAt),
-    // The scheduler's question "when did the latest complete full listing begin?" (lastFullListingAt) reads the
-    // few full listings, not every incremental run since.
-    index("sync_runs_full_listing_idx").on(t.id).where(sql`mode = 'full' and snapshot_complete = 1`),
+    // The scheduler's questions (fullListingTimes: when did the latest full listing begin, and the latest complete
+    // one?) read the few full listings, not every incremental run since.
+    index("sync_runs_full_idx").on(t.id).where(sql`mode = 'full'`),
   ],
 );
 

@@ -269,20 +269,26 @@ export async function lastWatermark(db: Db, beforeRunId?: number): Promise<strin
   return row?.mark ?? null;
 }
 
-/** The start of the latest complete full listing's run; exported so a test can pin its plan. */
-export const lastFullListingQuery = sql`select ${syncRuns.startedAt} as started_at
-  from ${syncRuns} indexed by sync_runs_full_listing_idx
-  where ${syncRuns.mode} = 'full' and ${syncRuns.snapshotComplete} = 1
+const fullRuns = sql`${syncRuns} indexed by sync_runs_full_idx where ${syncRuns.mode} = 'full'`;
+
+/** The statement behind fullListingTimes; exported so a test can pin its plan. */
+export const fullListingTimesQuery = sql`select
+  (select ${syncRuns.startedAt} from ${fullRuns} order by ${syncRuns.id} desc limit 1) as attempt_at,
+  (select ${syncRuns.startedAt} from ${fullRuns} and ${syncRuns.snapshotComplete} = 1
     and ${syncRuns.status} in ('success', 'partial') and ${syncRuns.highWater} is not null
-  order by ${syncRuns.id} desc limit 1`;
+    order by ${syncRuns.id} desc limit 1) as complete_at`;
 
 /**
- * When the run of the latest complete full listing started (by our clock), or null when there is none: a
- * scheduled sync is a full one once this is SYNC_FULL_EVERY_HOURS old.
+ * When (by our clock) the latest full listing's run started, and the latest complete one's; null when there is
+ * none. A scheduled sync is a full one once the complete one is SYNC_FULL_EVERY_HOURS old (see scheduledMode).
  */
-export async function lastFullListingAt(db: Db): Promise<string | null> {
-  const [row] = await db.all<{ started_at: string }>(lastFullListingQuery);
-  return row?.started_at ?? null;
+export async function fullListingTimes(
+  db: Db,
+): Promise<{ attemptAt: string | null; completeAt: string | null }> {
+  const [row] = await db.all<{ attempt_at: string | null; complete_at: string | null }>(
+    fullListingTimesQuery,
+  );
+  return { attemptAt: row?.attempt_at ?? null, completeAt: row?.complete_at ?? null };
 }
 
 /** The message of the error that stopped a run because of our database (kind `database`), if one did. */

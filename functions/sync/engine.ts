@@ -2,7 +2,7 @@
 // the lease, then follow it while a driver advances it slice by slice. It knows no Hono and no upstream by name.
 import { acquireLease, type RunStart } from "../../db/lease";
 import type { RunTrigger, SyncMode, SyncRun } from "../../db/schema";
-import { getRun, lastFullListingAt, lastWatermark, latestRun } from "../../db/sync-runs";
+import { fullListingTimes, getRun, lastWatermark, latestRun } from "../../db/sync-runs";
 import { driveRun, type RunLauncher } from "../runs/driver";
 import { iso, type SyncDeps } from "./context";
 import { incrementalSince } from "./watermark";
@@ -162,16 +162,22 @@ export async function runSync(
   return { kind: "finished", run: (await getRun(deps.db, started.run.id))! };
 }
 
+/** A due full listing that did not complete is tried again after this long, not at every tick. */
+const FULL_RETRY_MS = 3_600_000;
+
 /**
  * What a scheduled run lists: what changed (incremental), or everything when the latest complete full listing
  * began SYNC_FULL_EVERY_HOURS ago or more. Only a full listing finds deletions an upstream does not announce
- * (GitHub lists no deleted issue) and heals any drift an incremental listing cannot see.
+ * (GitHub lists no deleted issue) and heals any drift an incremental listing cannot see. One that fails is
+ * tried again an hour later at the soonest; the ticks between stay incremental.
  */
 async function scheduledMode(deps: SyncDeps): Promise<SyncMode> {
   const everyMs = deps.settings.fullEveryMs;
   if (everyMs === 0) return "incremental";
-  const last = await lastFullListingAt(deps.db);
-  return last === null || deps.clock().getTime() - Date.parse(last) >= everyMs ? "full" : "incremental";
+  const { attemptAt, completeAt } = await fullListingTimes(deps.db);
+  const age = (at: string | null) => (at === null ? Infinity : deps.clock().getTime() - Date.parse(at));
+  if (age(completeAt) < everyMs) return "incremental";
+  return age(attemptAt) < Math.min(everyMs, FULL_RETRY_MS) ? "incremental" : "full";
 }
 
 /** The scheduled start (cron on Workers and Node), unless deferred or another run is running (scheduledMode). */

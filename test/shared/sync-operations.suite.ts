@@ -313,7 +313,7 @@ export function syncOperationsSuite(make: MakeHarness) {
       });
     });
 
-    it("a scheduled sync lists everything once the latest complete full listing is SYNC_FULL_EVERY_HOURS old", async () => {
+    it("a scheduled sync lists everything once the latest complete full listing is SYNC_FULL_EVERY_HOURS old, retrying hourly", async () => {
       const hour = 3_600_000;
       const clock = manualClock("2026-05-01T00:00:00.000Z");
       const h = await make({ clock, sim: { total: 20 }, env: { SYNC_FULL_EVERY_HOURS: "24" } });
@@ -329,7 +329,13 @@ export function syncOperationsSuite(make: MakeHarness) {
       clock.advance(23 * hour);
       expect((await scheduled()).mode).toBe("incremental");
       clock.advance(hour);
-      expect((await scheduled()).mode).toBe("full");
+      // Due; when it fails, the ticks of the next hour stay incremental, then it is tried again.
+      h.simulator.failNext(["malformed"]);
+      expect(await scheduled()).toMatchObject({ mode: "full", status: "failed" });
+      clock.advance(5 * 60_000);
+      expect((await scheduled()).mode).toBe("incremental");
+      clock.advance(hour);
+      expect(await scheduled()).toMatchObject({ mode: "full", status: "success" });
       // A manual full sync counts as well: the next full listing is due a day after it.
       clock.advance(12 * hour);
       expect((await sync(h)).run.mode).toBe("full");
