@@ -1,12 +1,12 @@
-// The sync contract, continued (see sync.suite.ts, which runs this): the fault matrix, the status and run-history
-// routes, and incremental mode.
+// The sync contract, continued (see sync.suite.ts, which runs this): the fault matrix, the status, metrics and
+// run-history routes; incremental and scheduled syncs are in scheduling.suite.ts.
 import { sql } from "drizzle-orm";
 import parsePrometheus from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
 import { PROMETHEUS_CONTENT_TYPE } from "../../functions/http/prometheus";
 import type { RunView } from "../../functions/routes/sync";
-import { runScheduledSync, runSync } from "../../functions/sync/engine";
 import { type Harness, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
+import { schedulingSuite } from "./scheduling.suite";
 import { expectMirrors, expectRunInvariants, sync, taskRows } from "./sync-checks";
 
 async function listed(h: Harness): Promise<RunView[]> {
@@ -294,73 +294,5 @@ export function syncOperationsSuite(make: MakeHarness) {
     });
   });
 
-  describe("incremental mode", () => {
-    it("with no earlier listing runs as a full sync and says so", async () => {
-      const h = await make({ sim: { total: 10 } });
-      const { run } = await sync(h, { mode: "incremental" });
-      expect(run.mode).toBe("full");
-      expect(run.message).toContain("ran as a full sync");
-    });
-
-    it("the scheduled handler runs an incremental sync that fetches only what changed", async () => {
-      const h = await make({ sim: { total: 300 }, env: { SYNC_PAGE_SIZE: "100" } });
-      await sync(h);
-      h.simulator.advance({ updates: 3 });
-      const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
-      expect(outcome).toMatchObject({
-        kind: "finished",
-        run: { trigger: "schedule", mode: "incremental", fetched: 3, updated: 3 },
-      });
-    });
-
-    it("a scheduled sync lists everything once the latest complete full listing is SYNC_FULL_EVERY_HOURS old, retrying hourly", async () => {
-      const hour = 3_600_000;
-      const clock = manualClock("2026-05-01T00:00:00.000Z");
-      const h = await make({ clock, sim: { total: 20 }, env: { SYNC_FULL_EVERY_HOURS: "24" } });
-      const scheduled = async () => {
-        const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
-        if (outcome?.kind !== "finished") throw new Error(`scheduled run did not finish: ${outcome?.kind}`);
-        return outcome.run;
-      };
-      // A full listing that did not complete does not count.
-      h.simulator.failNext(["malformed"]);
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "failed" });
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "success" });
-      clock.advance(23 * hour);
-      expect((await scheduled()).mode).toBe("incremental");
-      clock.advance(hour);
-      // Due; when it fails, the ticks of the next hour stay incremental, then it is tried again.
-      h.simulator.failNext(["malformed"]);
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "failed" });
-      clock.advance(5 * 60_000);
-      expect((await scheduled()).mode).toBe("incremental");
-      clock.advance(hour);
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "success" });
-      // A manual full sync counts as well: the next full listing is due a day after it.
-      clock.advance(12 * hour);
-      expect((await sync(h)).run.mode).toBe("full");
-      clock.advance(20 * hour);
-      expect((await scheduled()).mode).toBe("incremental");
-      clock.advance(4 * hour);
-      expect((await scheduled()).mode).toBe("full");
-    });
-
-    it("with SYNC_FULL_EVERY_HOURS=0 scheduled syncs stay incremental after the first listing", async () => {
-      const clock = manualClock("2026-05-01T00:00:00.000Z");
-      const h = await make({ clock, sim: { total: 5 }, env: { SYNC_FULL_EVERY_HOURS: "0" } });
-      const modes: (string | undefined)[] = [];
-      for (let i = 0; i < 3; i++) {
-        const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
-        modes.push(outcome?.kind === "finished" ? outcome.run.mode : outcome?.kind);
-        clock.advance(1000 * 3_600_000);
-      }
-      expect(modes).toEqual(["full", "incremental", "incremental"]);
-    });
-
-    it("runSync is the same engine the route uses", async () => {
-      const h = await make({ sim: { total: 4 } });
-      const outcome = await runSync(h.engine(), { trigger: "manual" });
-      expect(outcome).toMatchObject({ kind: "finished", run: { status: "success", created: 4 } });
-    });
-  });
+  schedulingSuite(make);
 }
