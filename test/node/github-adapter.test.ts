@@ -4,6 +4,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { type FetchedPage, UpstreamDeferred, UpstreamError } from "../../functions/upstreams/adapter";
 import type { GithubAdapterOptions } from "../../functions/upstreams/github/adapter";
 import { quotaKey } from "../../functions/upstreams/github/http";
+import { encodeWalk, MAX_STALLED_PAGES } from "../../functions/upstreams/github/walk";
 import type { FakeGithubOptions } from "../fake-github/app";
 import { githubTestbed, listAll, TEST_TOKEN, type Testbed } from "../fake-github/harness";
 import { serveFakeGithub } from "../fake-github/server";
@@ -80,6 +81,16 @@ describe("GitHub adapter: full listing", () => {
       [same, "2"],
       [same, "3"],
     ]);
+  });
+
+  it("stops a listing whose update times do not move for MAX_STALLED_PAGES pages, saying so", async () => {
+    const bed = await served({ total: MAX_STALLED_PAGES + 2, pullEvery: 0 });
+    const same = "2026-10-01T00:00:00Z";
+    for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
+    const cursor = encodeWalk({ since: same, page: MAX_STALLED_PAGES, per_page: 1, served: [] });
+    const err = await failureOf(bed.adapter.fetchPage({ cursor, limit: 1, updatedSince: null }));
+    expect([err.failure.kind, err.failure.retryable]).toEqual(["malformed_response", false]);
+    expect(err.failure.message).toContain(`did not move past ${same} in ${MAX_STALLED_PAGES} pages`);
   });
 
   it("an issue that leaves or changes behind the walk moves nothing out of it", async () => {

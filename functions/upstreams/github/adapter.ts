@@ -17,6 +17,7 @@ import {
   decodeWalk,
   encodeWalk,
   GITHUB_MAX_PER_PAGE,
+  MAX_STALLED_PAGES,
   nextWalk,
   servedBefore,
   type Walk,
@@ -106,20 +107,33 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
     throw new UpstreamError(failure, 0, []);
   }
 
+  function malformed(answer: GithubAnswer, message: string): UpstreamError {
+    const at = settings.clock().toISOString();
+    return new UpstreamError(
+      { at, kind: "malformed_response", message, httpStatus: 200, retryable: false },
+      answer.attempts,
+      answer.retried,
+    );
+  }
+
   async function pageOf(answer: GithubAnswer, url: string, walk: Walk): Promise<FetchedPage> {
     const items = answer.body;
     if (!Array.isArray(items) || items.length > GITHUB_MAX_PER_PAGE) {
-      const message = Array.isArray(items)
-        ? `GitHub returned ${items.length} issues on a page of at most ${GITHUB_MAX_PER_PAGE}`
-        : "GitHub's issue listing is not a JSON array";
-      const at = settings.clock().toISOString();
-      throw new UpstreamError(
-        { at, kind: "malformed_response", message, httpStatus: 200, retryable: false },
-        answer.attempts,
-        answer.retried,
+      throw malformed(
+        answer,
+        Array.isArray(items)
+          ? `GitHub returned ${items.length} issues on a page of at most ${GITHUB_MAX_PER_PAGE}`
+          : "GitHub's issue listing is not a JSON array",
       );
     }
     const next = nextWalk(walk, items, nextLink(answer.headers.get("link")) !== null);
+    if (next && next.page > MAX_STALLED_PAGES) {
+      const from = walk.since ?? "the start";
+      throw malformed(
+        answer,
+        `GitHub's listing did not move past ${from} in ${MAX_STALLED_PAGES} pages (issues updated no later, or out of order); the listing stopped there`,
+      );
+    }
     const page: FetchedPage = { ...(await emptyPage(answer)), nextCursor: next && encodeWalk(next) };
     for (const item of items) {
       if (servedBefore(walk, item)) continue;

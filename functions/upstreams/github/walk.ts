@@ -14,13 +14,20 @@ import { type ApiRoot, githubTime, listingUrl, type RepoRef } from "./repo";
 /** GitHub's largest page. */
 export const GITHUB_MAX_PER_PAGE = 100;
 
+/**
+ * Pages a walk goes on by page number without its update times moving on: 100,000 issues updated in one second,
+ * past any bulk edit. A listing that gets there is not moving (a server serving the same page, or pages out of
+ * order, forever) and ends instead of running to SYNC_MAX_PAGES.
+ */
+export const MAX_STALLED_PAGES = 1000;
+
 const SECOND = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 const walkSchema = z
   .object({
     /** Update time (GitHub's second resolution) the page is asked from; null: from the start. */
     since: z.string().regex(SECOND).nullable(),
-    page: z.number().int().min(1).max(1_000_000),
+    page: z.number().int().min(1).max(MAX_STALLED_PAGES),
     per_page: z.number().int().min(1).max(GITHUB_MAX_PER_PAGE),
     /** Issues updated in the `since` second that were already served. */
     served: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).max(GITHUB_MAX_PER_PAGE),
