@@ -1,7 +1,8 @@
 // A property test of the GitHub sync (registered by github-sync.suite.ts, so it runs on libSQL over real HTTP and
 // on D1): random histories of a repository whose issues are created, edited, closed, labelled, deleted and
 // transferred, between runs and between the pages of a running listing, with full and incremental syncs and
-// GitHub's clock moving by seconds to minutes. After every run the run invariants hold; once GitHub stops
+// GitHub's clock moving by seconds to minutes; some runs run out of quota, end deferred and are retried after the
+// reset from their cursor. After every run the run invariants hold; once GitHub stops
 // changing, two incremental syncs give every issue's title and status, and a full sync leaves exactly GitHub's
 // issues live.
 import fc from "fast-check";
@@ -38,6 +39,9 @@ const step = fc.oneof(
       mode: fc.constantFrom("full" as const, "incremental" as const),
       // Changes made after this many pages of the run's listing are served.
       midListing: fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), change), { minLength: 1, maxLength: 3 }),
+      // Requests left before GitHub's quota resets: the run stops short of it, ends deferred, and its retries
+      // after the reset go on from its cursor while the changes go on too.
+      quota: fc.option(fc.integer({ min: 6, max: 12 }), { freq: 3 }),
     }),
   },
 );
@@ -91,9 +95,17 @@ export function githubPropertyTest(open: OpenSetup, numRuns: number) {
           { SYNC_PAGE_SIZE: "8", SYNC_MAX_DELETE_SHARE: "1", SYNC_MAX_CONFIRMATIONS: "1000" },
         );
         try {
-          // `relisted`: an issue edited after the walk served it is served again, newer, in the same run.
+          // `relisted`: an issue edited after the walk served it is served again, newer, in the same listing.
           const run = async (mode: "full" | "incremental", relisted = false) => {
-            const { status, run } = await sync(h, { mode });
+            let { status, run } = await sync(h, { mode });
+            for (let retries = 0; run.status === "deferred" && retries < 10; retries++) {
+              expect(run.next_allowed_at).toEqual(expect.any(String));
+              await expectRunInvariants(h.db, run, { relisted: true });
+              fake.repo.advance(Date.parse(run.next_allowed_at!) - fake.repo.nowMs + 1_000);
+              const res = await h.app.request(`/api/sync/runs/${run.id}/retry`, { method: "POST" });
+              [status, run] = [res.status, (await res.json()) as typeof run];
+              relisted = true;
+            }
             expect([200, 202], JSON.stringify(run)).toContain(status);
             expect(run.status, run.message ?? "").toBe("success");
             await expectRunInvariants(h.db, run, { relisted });
@@ -107,6 +119,7 @@ export function githubPropertyTest(open: OpenSetup, numRuns: number) {
             fake.afterListingPage = (page) => {
               for (const [after, c] of pending) if (after === page) apply(fake.repo, c);
             };
+            if (s.quota !== null) fake.setQuota(s.quota, 10 * 60_000);
             await run(s.mode, pending.length > 0);
             fake.afterListingPage = null;
             // Our clock reads GitHub's: a run takes at least a second of it, as a real one would.
