@@ -2,9 +2,8 @@
 // on D1): random histories of a repository whose issues are created, edited, closed, labelled, deleted and
 // transferred, between runs and between the pages of a running listing, with full and incremental syncs and
 // GitHub's clock moving by seconds to minutes; some runs run out of quota, end deferred and are retried after the
-// reset from their cursor. After every run the run invariants hold; once GitHub stops
-// changing, two incremental syncs give every issue's title and status, and a full sync leaves exactly GitHub's
-// issues live.
+// reset from their cursor. After every run the run invariants hold; once GitHub stops changing, two incremental
+// syncs give every issue's title and status, and a full sync leaves exactly GitHub's issues live.
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import type { FakeIssue, FakeRepository } from "../fake-github/dataset";
