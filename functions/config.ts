@@ -53,10 +53,10 @@ export const configSchema = z
     SYNC_MAX_PAGES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
     // Absent tasks an upstream with shifting pages (GitHub) confirms per run; each costs a request.
     SYNC_MAX_CONFIRMATIONS: z.coerce.number().int().min(0).max(10_000).default(100),
-    // Incremental listings re-read this much before the watermark (clock granularity, in-flight writes upstream).
     // A scheduled sync is a full listing when the latest complete one began this long ago (0: never; only a
     // manual full sync lists everything). A full listing finds deletions upstream does not announce (GitHub's).
     SYNC_FULL_EVERY_HOURS: z.coerce.number().min(0).max(8760).default(24),
+    // Incremental listings re-read this much before the watermark (clock granularity, in-flight writes upstream).
     SYNC_WATERMARK_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
     // Who drives a run started by POST /api/sync on Workers: the Workflow (when bound), or this invocation
     // (kept alive by waitUntil). Cron ticks always use the Workflow when it is bound.
