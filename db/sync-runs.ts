@@ -117,6 +117,11 @@ export type Finish = {
   before: { errors: string; runs: string };
 };
 
+/** The statuses a run whose listing completed can end with (a failure after the last page is not trusted). */
+const LISTING_STATUSES = ["success", "partial"] as const;
+/** A run's listing reached its last page and left a watermark; with LISTING_STATUSES, a complete listing. */
+const listingCompleted = sql`${syncRuns.snapshotComplete} = 1 and ${syncRuns.highWater} is not null`;
+
 /**
  * The id of the latest run whose listing completed with a watermark (0 if none), below `beforeRunId` when given:
  * where incremental syncs continue (lastWatermark). One backward walk of the (status, id) index per status that
@@ -125,10 +130,9 @@ export type Finish = {
  */
 function latestCompleteListing(beforeRunId?: number): SQL {
   const below = beforeRunId ? sql` and ${syncRuns.id} < ${beforeRunId}` : sql``;
-  const latest = (status: "success" | "partial") =>
+  const latest = (status: (typeof LISTING_STATUSES)[number]) =>
     sql`coalesce((select ${syncRuns.id} from ${syncRuns} where ${syncRuns.status} = ${status}
-      and ${syncRuns.snapshotComplete} = 1 and ${syncRuns.highWater} is not null${below}
-      order by ${syncRuns.id} desc limit 1), 0)`;
+      and ${listingCompleted}${below} order by ${syncRuns.id} desc limit 1), 0)`;
   return sql`max(${latest("success")}, ${latest("partial")})`;
 }
 
@@ -274,9 +278,8 @@ const fullRuns = sql`${syncRuns} indexed by sync_runs_full_idx where ${syncRuns.
 /** The statement behind fullListingTimes; exported so a test can pin its plan. */
 export const fullListingTimesQuery = sql`select
   (select ${syncRuns.startedAt} from ${fullRuns} order by ${syncRuns.id} desc limit 1) as attempt_at,
-  (select ${syncRuns.startedAt} from ${fullRuns} and ${syncRuns.snapshotComplete} = 1
-    and ${syncRuns.status} in ('success', 'partial') and ${syncRuns.highWater} is not null
-    order by ${syncRuns.id} desc limit 1) as complete_at`;
+  (select ${syncRuns.startedAt} from ${fullRuns} and ${listingCompleted}
+    and ${syncRuns.status} in ${LISTING_STATUSES} order by ${syncRuns.id} desc limit 1) as complete_at`;
 
 /**
  * When (by our clock) the latest full listing's run started, and the latest complete one's; null when there is
