@@ -57,14 +57,16 @@ export function classifyItem(item: unknown, mapping: IssueMapping): ClassifiedIt
   };
 }
 
-function invalidRecord(item: unknown, error: z.ZodError, repo: RepoRef): InvalidRecord {
+/** An item's issue number, when it has a usable one (an item that fails validation may still). */
+export function itemNumber(item: unknown): number | undefined {
   const number = (item as { number?: unknown } | null)?.number;
-  const externalId =
-    typeof number === "number" && Number.isSafeInteger(number) && number > 0
-      ? externalIdFor(repo, number)
-      : null;
+  return typeof number === "number" && Number.isSafeInteger(number) && number > 0 ? number : undefined;
+}
+
+function invalidRecord(item: unknown, error: z.ZodError, repo: RepoRef): InvalidRecord {
+  const number = itemNumber(item);
   return {
-    externalId,
+    externalId: number === undefined ? null : externalIdFor(repo, number),
     raw: payloadExcerpt(payloadText(item)),
     reason: error.issues.map((i) => `${i.path.join(".") || "issue"}: ${i.message}`).join("; "),
   };

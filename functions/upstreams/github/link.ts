@@ -2,7 +2,8 @@
 // API's origin and on this repository's issue listing.
 import type { ApiRoot, RepoRef } from "./repo";
 
-const MAX_CURSOR_LENGTH = 4000;
+/** The longest cursor read back, whether a `Link` target or a walk (walk.ts). */
+export const MAX_CURSOR_LENGTH = 4000;
 
 /** The `rel="next"` target of a Link header (RFC 8288), or null. */
 export function nextLink(header: string | null): string | null {

@@ -9,6 +9,8 @@
 // already served, and they are dropped when they come again. Only a page wholly within one second (more than a
 // page of issues updated in the same second, as a bulk edit can do) goes on by page number within that second.
 import { z } from "zod";
+import { itemNumber } from "./issue";
+import { MAX_CURSOR_LENGTH } from "./link";
 import { type ApiRoot, githubTime, listingUrl, type RepoRef } from "./repo";
 
 /** GitHub's largest page. */
@@ -53,7 +55,7 @@ export const encodeWalk = (walk: Walk): string => JSON.stringify(walk);
 
 /** A cursor this module wrote, or null for anything else. */
 export function decodeWalk(cursor: string): Walk | null {
-  if (!cursor.startsWith("{") || cursor.length > 4000) return null;
+  if (!cursor.startsWith("{") || cursor.length > MAX_CURSOR_LENGTH) return null;
   try {
     const parsed = walkSchema.safeParse(JSON.parse(cursor));
     return parsed.success ? parsed.data : null;
@@ -66,10 +68,10 @@ type Key = { number: number; at: string };
 
 /** An item's issue number and update second, when it has readable ones (an invalid record may not). */
 function keyOf(item: unknown): Key | undefined {
-  if (typeof item !== "object" || item === null) return undefined;
-  const { number, updated_at: updatedAt } = item as { number?: unknown; updated_at?: unknown };
-  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 1) return undefined;
-  if (typeof updatedAt !== "string" || Number.isNaN(Date.parse(updatedAt))) return undefined;
+  const number = itemNumber(item);
+  const updatedAt = (item as { updated_at?: unknown } | null)?.updated_at;
+  if (number === undefined || typeof updatedAt !== "string" || Number.isNaN(Date.parse(updatedAt)))
+    return undefined;
   const at = githubTime(updatedAt);
   return SECOND.test(at) ? { number, at } : undefined;
 }
