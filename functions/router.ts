@@ -74,3 +74,15 @@ export const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: ErrorSchema } },
 });
+
+/** Bearer-token schemes of the OpenAPI document, each what a route needs when its token is set (docs.ts). */
+export const TOKEN_SCHEMES = {
+  bearerAuth: "Only when the service runs with API_TOKEN set; then every mutating route needs it.",
+  metricsToken: "Only when the service runs with METRICS_TOKEN set; then GET /api/metrics needs it.",
+} as const;
+
+/** A route's OpenAPI `security`: open, or with `scheme`'s token set, that bearer token. */
+export const openUnlessToken = (scheme: keyof typeof TOKEN_SCHEMES): Record<string, string[]>[] => [
+  {},
+  { [scheme]: [] },
+];

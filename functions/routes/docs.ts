@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document (built from the routes' own zod schemas) and the interactive docs page.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../router";
+import { type AppEnv, TOKEN_SCHEMES } from "../router";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 export const DOCS_PATH = "/api/docs";
@@ -73,16 +73,13 @@ export const docsContentSecurityPolicy: MiddlewareHandler = async (c, next) => {
 
 /** Serves the OpenAPI document of every route registered on `app` (call it after mounting them) and the docs. */
 export function mountDocs(app: OpenAPIHono<AppEnv>) {
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    description: "Only when the service runs with API_TOKEN set; then every mutating route needs it.",
-  });
-  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
-    type: "http",
-    scheme: "bearer",
-    description: "Only when the service runs with METRICS_TOKEN set; then GET /api/metrics needs it.",
-  });
+  for (const [name, description] of Object.entries(TOKEN_SCHEMES)) {
+    app.openAPIRegistry.registerComponent("securitySchemes", name, {
+      type: "http",
+      scheme: "bearer",
+      description,
+    });
+  }
   app.doc31(OPENAPI_PATH, {
     openapi: "3.1.0",
     info: {

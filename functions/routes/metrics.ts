@@ -9,13 +9,10 @@ import { runCounts, runDurationMs } from "../../db/sync-runs";
 import type { Config } from "../config";
 import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, prometheusText } from "../http/prometheus";
 import { requireBearer } from "../http/request-guard";
-import { createRouter, errorResponse } from "../router";
+import { createRouter, errorResponse, openUnlessToken } from "../router";
 import type { Quota } from "../upstreams/adapter";
 import { upstreamSource } from "../upstreams/source";
 import { readSyncState, type SyncState } from "./sync-state";
-
-// Open, or with METRICS_TOKEN set its bearer token (see docs.ts).
-const metricsSecurity: Record<string, string[]>[] = [{}, { metricsToken: [] }];
 
 const route = createRoute({
   method: "get",
@@ -30,7 +27,7 @@ const route = createRoute({
     },
     401: errorResponse("METRICS_TOKEN is set and the request does not carry it"),
   },
-  security: metricsSecurity,
+  security: openUnlessToken("metricsToken"),
 });
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;

@@ -16,7 +16,7 @@ import {
 import { csvFilename, exportStream } from "../csv";
 import { ApiError } from "../http/errors";
 import { idParam, isoInstant } from "../http/params";
-import { createRouter, errorResponse } from "../router";
+import { createRouter, errorResponse, openUnlessToken } from "../router";
 
 export const TaskSchema = z
   .object({
@@ -170,7 +170,7 @@ function decodeCursor(cursor: string, sort: TaskSort): TaskKey {
 const IdParam = z.object({ id: idParam() });
 
 // With API_TOKEN set, mutating routes need it; without, anyone who can reach the service may call them.
-const mutatingSecurity: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+const mutatingSecurity = openUnlessToken("bearerAuth");
 
 const listRoute = createRoute({
   method: "get",
