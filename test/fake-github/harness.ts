@@ -8,6 +8,9 @@ import { FakeGithub, type FakeGithubOptions } from "./app";
 
 export const TEST_TOKEN = "ghp_TESTtoken0123456789abcdefSECRET";
 
+/** The task key of the fake's issue `n` (its default repository, acme/widgets). */
+export const issueKey = (n: number) => `acme/widgets#${n}`;
+
 export function memoryStateStore(): UpstreamStateStore & { data: Map<string, string> } {
   const data = new Map<string, string>();
   return {

@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import type { FakeIssue, FakeRepository } from "../fake-github/dataset";
+import { issueKey } from "../fake-github/harness";
 import type { OpenSetup } from "./github-sync.suite";
 import { expectRunInvariants, liveRows, sync } from "./sync-checks";
 
@@ -82,8 +83,6 @@ function apply(repo: FakeRepository, c: Change): void {
   }
 }
 
-const key = (n: number) => `acme/widgets#${n}`;
-
 export function githubPropertyTest(open: OpenSetup, numRuns: number) {
   it("property: GitHub changing between runs and mid-listing, full and incremental syncs converge on its issues", async () => {
     await fc.assert(
@@ -130,14 +129,14 @@ export function githubPropertyTest(open: OpenSetup, numRuns: number) {
           const issues = fake.repo.visibleIssues();
           const rows = new Map((await liveRows(h.db)).map((r) => [r.external_id, r]));
           for (const issue of issues) {
-            const row = rows.get(key(issue.number));
+            const row = rows.get(issueKey(issue.number));
             expect(row && { title: row.title, status: row.status }, `#${issue.number}`).toEqual(
               expected(issue),
             );
           }
           await run("full");
           const live = (await liveRows(h.db)).map((r) => r.external_id).sort();
-          expect(live).toEqual(issues.map((i) => key(i.number)).sort());
+          expect(live).toEqual(issues.map((i) => issueKey(i.number)).sort());
         } finally {
           fake.afterListingPage = null;
           await close();

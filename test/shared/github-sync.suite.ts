@@ -3,14 +3,13 @@
 import { sql } from "drizzle-orm";
 import parsePrometheus from "parse-prometheus-text-format";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import { runScheduledSync } from "../../functions/sync/engine";
 import { githubAdapterFromConfig } from "../../functions/upstreams/github/from-config";
 import type { GithubFetch } from "../../functions/upstreams/github/http";
 import { FakeGithub, type FakeGithubOptions } from "../fake-github/app";
-import { TEST_TOKEN } from "../fake-github/harness";
+import { issueKey, TEST_TOKEN } from "../fake-github/harness";
 import { githubPropertyTest } from "./github-property";
 import type { Harness, HarnessOptions, MakeHarness } from "./harness";
-import { expectRunInvariants, liveRows, sync, taskRows } from "./sync-checks";
+import { expectRunInvariants, liveRows, scheduledRun, sync, taskRows } from "./sync-checks";
 
 export type ServeFake = (
   fake: FakeGithub,
@@ -22,8 +21,6 @@ export type OpenSetup = (
   fakeOptions?: FakeGithubOptions,
   env?: HarnessOptions["env"],
 ) => Promise<Setup & { close: () => Promise<void> }>;
-
-const id = (n: number) => `acme/widgets#${n}`;
 
 /** Requests the fake answered since `from` (an index into its log). */
 const since = (fake: FakeGithub, from: number) => fake.log.slice(from);
@@ -82,11 +79,11 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       await expectRunInvariants(h.db, run);
       const rows = await taskRows(h.db);
       const issues = fake.repo.visibleIssues();
-      expect(rows.map((r) => r.external_id).sort()).toEqual(issues.map((i) => id(i.number)).sort());
+      expect(rows.map((r) => r.external_id).sort()).toEqual(issues.map((i) => issueKey(i.number)).sort());
       const byId = new Map(rows.map((r) => [r.external_id, r]));
-      expect(byId.get(id(4))!.status).toBe("done");
-      expect(byId.get(id(7))!.status).toBe("in_progress");
-      expect(byId.get(id(3))!.status).toBe("todo");
+      expect(byId.get(issueKey(4))!.status).toBe("done");
+      expect(byId.get(issueKey(7))!.status).toBe("in_progress");
+      expect(byId.get(issueKey(3))!.status).toBe("todo");
       // ceil(230 / 100) listing requests and nothing else: no task was absent, so nothing to confirm.
       expect(fake.log.map((r) => r.status)).toEqual([200, 200, 200]);
     });
@@ -110,9 +107,9 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       const overlapMs = h.config.SYNC_WATERMARK_OVERLAP_SECONDS * 1000;
       expect(Date.parse(asked.get("since")!)).toBe(fullStart.getTime() - overlapMs);
       const byId = new Map((await liveRows(h.db)).map((r) => [r.external_id, r]));
-      expect(byId.get(id(1))!.title).toBe("Renamed one");
-      expect(byId.get(id(2))!.status).toBe("done");
-      expect(byId.get(id(121))).toMatchObject({ title: "Brand new", status: "in_progress" });
+      expect(byId.get(issueKey(1))!.title).toBe("Renamed one");
+      expect(byId.get(issueKey(2))!.status).toBe("done");
+      expect(byId.get(issueKey(121))).toMatchObject({ title: "Brand new", status: "in_progress" });
       await expectRunInvariants(h.db, run);
     });
 
@@ -162,7 +159,7 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
           .map((r) => r.external_id)
           .sort();
       // The oldest was served before it went, so this listing saw it; #2 and #3 were confirmed gone.
-      expect(await deleted()).toEqual([id(2), id(3)].sort());
+      expect(await deleted()).toEqual([issueKey(2), issueKey(3)].sort());
       const confirmations = since(fake, from).filter((r) => /\/issues\/\d+$/.test(r.path));
       expect(confirmations.map((r) => r.status).sort()).toEqual([200, 301, 410]);
       expect(run.message).toContain("still upstream");
@@ -171,12 +168,12 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       // The next full listing misses it and GitHub confirms it deleted; every issue GitHub has is a live task.
       const next = await sync(h);
       expect(next.run.counts.deleted).toBe(1);
-      expect(await deleted()).toEqual([id(2), id(3), id(oldest)].sort());
+      expect(await deleted()).toEqual([issueKey(2), issueKey(3), issueKey(oldest)].sort());
       const live = (await liveRows(h.db)).map((r) => r.external_id).sort();
       expect(live).toEqual(
         fake.repo
           .visibleIssues()
-          .map((i) => id(i.number))
+          .map((i) => issueKey(i.number))
           .sort(),
       );
       await expectRunInvariants(h.db, next.run);
@@ -276,21 +273,16 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
 
     it("an issue deleted on GitHub leaves the mirror at the scheduled full listing a day after the last", async () => {
       const { h, fake } = await setup({ total: 30, pullEvery: 0 });
-      const scheduled = async () => {
-        const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
-        if (outcome?.kind !== "finished") throw new Error(`scheduled run did not finish: ${outcome?.kind}`);
-        return outcome.run;
-      };
       const live = async () => (await liveRows(h.db)).map((r) => r.external_id);
-      expect(await scheduled()).toMatchObject({ mode: "full", created: 30 });
+      expect(await scheduledRun(h)).toMatchObject({ mode: "full", created: 30 });
       fake.repo.delete(7);
       fake.repo.advance(60 * 60_000);
       // GitHub lists no deleted issue, so an incremental listing cannot see it go.
-      expect(await scheduled()).toMatchObject({ mode: "incremental", deleted: 0 });
-      expect(await live()).toContain(id(7));
+      expect(await scheduledRun(h)).toMatchObject({ mode: "incremental", deleted: 0 });
+      expect(await live()).toContain(issueKey(7));
       fake.repo.advance(h.config.SYNC_FULL_EVERY_HOURS * 3_600_000);
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "success", deleted: 1 });
-      expect(await live()).not.toContain(id(7));
+      expect(await scheduledRun(h)).toMatchObject({ mode: "full", status: "success", deleted: 1 });
+      expect(await live()).not.toContain(issueKey(7));
     });
 
     githubPropertyTest(open, numRuns);

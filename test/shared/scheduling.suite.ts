@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { runScheduledSync, runSync } from "../../functions/sync/engine";
 import { type MakeHarness, manualClock } from "./harness";
-import { sync } from "./sync-checks";
+import { scheduledRun, sync } from "./sync-checks";
 
 export function schedulingSuite(make: MakeHarness) {
   describe("incremental mode", () => {
@@ -30,32 +30,27 @@ export function schedulingSuite(make: MakeHarness) {
       const hour = 3_600_000;
       const clock = manualClock("2026-05-01T00:00:00.000Z");
       const h = await make({ clock, sim: { total: 20 }, env: { SYNC_FULL_EVERY_HOURS: "24" } });
-      const scheduled = async () => {
-        const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
-        if (outcome?.kind !== "finished") throw new Error(`scheduled run did not finish: ${outcome?.kind}`);
-        return outcome.run;
-      };
       // A full listing that did not complete does not count.
       h.simulator.failNext(["malformed"]);
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "failed" });
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "success" });
+      expect(await scheduledRun(h)).toMatchObject({ mode: "full", status: "failed" });
+      expect(await scheduledRun(h)).toMatchObject({ mode: "full", status: "success" });
       clock.advance(23 * hour);
-      expect((await scheduled()).mode).toBe("incremental");
+      expect((await scheduledRun(h)).mode).toBe("incremental");
       clock.advance(hour);
       // Due; when it fails, the ticks of the next hour stay incremental, then it is tried again.
       h.simulator.failNext(["malformed"]);
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "failed" });
+      expect(await scheduledRun(h)).toMatchObject({ mode: "full", status: "failed" });
       clock.advance(5 * 60_000);
-      expect((await scheduled()).mode).toBe("incremental");
+      expect((await scheduledRun(h)).mode).toBe("incremental");
       clock.advance(hour);
-      expect(await scheduled()).toMatchObject({ mode: "full", status: "success" });
+      expect(await scheduledRun(h)).toMatchObject({ mode: "full", status: "success" });
       // A manual full sync counts as well: the next full listing is due a day after it.
       clock.advance(12 * hour);
       expect((await sync(h)).run.mode).toBe("full");
       clock.advance(20 * hour);
-      expect((await scheduled()).mode).toBe("incremental");
+      expect((await scheduledRun(h)).mode).toBe("incremental");
       clock.advance(4 * hour);
-      expect((await scheduled()).mode).toBe("full");
+      expect((await scheduledRun(h)).mode).toBe("full");
     });
 
     it("with SYNC_FULL_EVERY_HOURS=0 scheduled syncs stay incremental after the first listing", async () => {

@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import type { Db } from "../../db/client";
 import type { RunView } from "../../functions/routes/sync";
 import type { Simulator } from "../../functions/simulator/dataset";
+import { runScheduledSync } from "../../functions/sync/engine";
 import type { Harness } from "./harness";
 
 type Row = {
@@ -77,6 +78,13 @@ export async function expectRunInvariants(db: Db, run: RunView, opts: { relisted
     sql`select count(*) n from sync_runs where status = 'running'`,
   );
   expect(running!.n).toBe(0);
+}
+
+/** A cron tick's run, driven to its end (a tick that starts none fails the test). */
+export async function scheduledRun(h: Harness) {
+  const outcome = await runScheduledSync(h.engine(), "*/5 * * * *");
+  if (outcome?.kind !== "finished") throw new Error(`scheduled run did not finish: ${outcome?.kind}`);
+  return outcome.run;
 }
 
 export async function sync(h: Harness, body?: unknown) {
