@@ -86,3 +86,16 @@ export const openUnlessToken = (scheme: keyof typeof TOKEN_SCHEMES): Record<stri
   {},
   { [scheme]: [] },
 ];
+
+/**
+ * What the request guard (http/request-guard.ts) adds to every route that changes data, for its OpenAPI
+ * description: the API token when set, and the guard's refusals.
+ */
+export const mutatingRoute = {
+  security: openUnlessToken("bearerAuth"),
+  responses: {
+    401: errorResponse("API_TOKEN is set and the request does not carry it"),
+    403: errorResponse("A cross-site browser request (its Origin or Sec-Fetch-Site)"),
+    415: errorResponse("A body that is not JSON"),
+  },
+};

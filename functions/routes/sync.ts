@@ -7,7 +7,7 @@ import { RUN_STATUSES, RUN_TRIGGERS, SYNC_MODES, type SyncRun } from "../../db/s
 import { databaseErrorOf, getRun, listRuns, runCounts, runDurationMs, runErrors } from "../../db/sync-runs";
 import { ApiError, databaseFaultError, type ErrorCode } from "../http/errors";
 import { idParam } from "../http/params";
-import { type AppEnv, createRouter, errorResponse } from "../router";
+import { type AppEnv, createRouter, errorResponse, mutatingRoute } from "../router";
 import { inProcessLauncher, type RunLauncher } from "../runs/driver";
 import { followRun, type Started, type SyncOutcome, startRetry, startSync } from "../sync/engine";
 import { syncDeps } from "../sync-deps";
@@ -153,6 +153,7 @@ const triggerRoute = createRoute({
   path: "/",
   tags: ["sync"],
   summary: "Run a sync now and answer its result",
+  security: mutatingRoute.security,
   request: {
     body: {
       required: false,
@@ -167,6 +168,7 @@ const triggerRoute = createRoute({
     },
   },
   responses: {
+    ...mutatingRoute.responses,
     ...runResponses,
     400: errorResponse("Invalid body"),
   },
@@ -224,9 +226,12 @@ const retryRoute = createRoute({
   path: "/runs/{id}/retry",
   tags: ["sync"],
   summary: "Retry a run that did not succeed, from its checkpoint",
+  security: mutatingRoute.security,
   request: { params: IdParam },
   responses: {
+    ...mutatingRoute.responses,
     ...runResponses,
+    400: errorResponse("The id is not a positive integer, or the body is not JSON"),
     404: errorResponse("Unknown run"),
   },
 });

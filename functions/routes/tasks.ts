@@ -16,7 +16,7 @@ import {
 import { csvFilename, exportStream } from "../csv";
 import { ApiError } from "../http/errors";
 import { idParam, isoInstant } from "../http/params";
-import { createRouter, errorResponse, openUnlessToken } from "../router";
+import { createRouter, errorResponse, mutatingRoute } from "../router";
 
 export const TaskSchema = z
   .object({
@@ -169,9 +169,6 @@ function decodeCursor(cursor: string, sort: TaskSort): TaskKey {
 
 const IdParam = z.object({ id: idParam() });
 
-// With API_TOKEN set, mutating routes need it; without, anyone who can reach the service may call them.
-const mutatingSecurity = openUnlessToken("bearerAuth");
-
 const listRoute = createRoute({
   method: "get",
   path: "/",
@@ -216,9 +213,10 @@ const deleteRoute = createRoute({
   path: "/{id}",
   tags: ["tasks"],
   summary: "Delete a task (soft; idempotent; sync will not bring it back)",
-  security: mutatingSecurity,
+  security: mutatingRoute.security,
   request: { params: IdParam },
   responses: {
+    ...mutatingRoute.responses,
     200: { description: "The deleted task", content: { "application/json": { schema: TaskSchema } } },
     400: errorResponse("The id is not a positive integer"),
     404: errorResponse("No such task"),
@@ -230,9 +228,10 @@ const restoreRoute = createRoute({
   path: "/{id}/restore",
   tags: ["tasks"],
   summary: "Undo a user's delete (idempotent)",
-  security: mutatingSecurity,
+  security: mutatingRoute.security,
   request: { params: IdParam },
   responses: {
+    ...mutatingRoute.responses,
     200: { description: "The restored task", content: { "application/json": { schema: TaskSchema } } },
     400: errorResponse(
       "Invalid id, or the task was deleted upstream (it returns only if upstream restores it)",

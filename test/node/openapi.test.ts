@@ -68,6 +68,28 @@ describe("GET /api/openapi.json", () => {
     }
   });
 
+  it("says which routes need a token, and the request guard's refusals on every route that changes data", async () => {
+    const { doc } = await openapi();
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ name: `${method} ${path}`, method, path, op })),
+    );
+    const securityOf = (op: unknown) => (op as { security?: unknown }).security;
+    for (const { name, method, path, op } of operations) {
+      if (method !== "get") {
+        // requestGuard (request-guard.ts) stands before every route that is not a read.
+        expect(securityOf(op), name).toEqual([{}, { bearerAuth: [] }]);
+        expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(["400", "401", "403", "415"]));
+      } else if (path === "/api/metrics") {
+        expect(securityOf(op), name).toEqual([{}, { metricsToken: [] }]);
+      } else {
+        expect(securityOf(op), name).toBeUndefined();
+      }
+    }
+    expect(operations.filter((o) => o.method !== "get").map((o) => o.name)).toEqual(
+      expect.arrayContaining(["post /api/sync", "post /api/sync/runs/{id}/retry", "delete /api/tasks/{id}"]),
+    );
+  });
+
   it("documents the task list's parameters with their allowed values", async () => {
     const { doc } = await openapi();
     const list = doc.paths["/api/tasks"]!.get as unknown as {
