@@ -1,19 +1,24 @@
 // While another connection holds the write lock: status polls, run history and the task list still answer
-// (they write nothing), health says writes are refused, and a write answers a retryable 503.
+// (they write nothing), health says writes are refused, a write answers a retryable 503, and a cron tick reads
+// what it should list and leaves no trace when it cannot start.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
+import { DatabaseBusyError } from "../../db/database-faults";
 import { createLibsqlDb } from "../../db/libsql";
-import { buildHarness } from "../shared/harness";
+import { fullListingTimes } from "../../db/sync-runs";
+import { runScheduledSync } from "../../functions/sync/engine";
+import { buildHarness, type HarnessOptions, manualClock } from "../shared/harness";
+import { scheduledRun } from "../shared/sync-checks";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function lockedApp() {
+async function lockedApp(options: HarnessOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), "tasksync-locked-"));
   const url = `file:${join(dir, "locked.db")}`;
   // A short bound, so a read that wrote would fail here within the test instead of waiting 5 s.
@@ -24,10 +29,10 @@ async function lockedApp() {
     close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const h = buildHarness(db, "libsql");
+  const h = buildHarness(db, "libsql", options);
   expect((await h.app.request("/api/sync", { method: "POST" })).status).toBe(200);
   const lock = await holder.transaction("write");
-  return { h, release: () => lock.rollback() };
+  return { h, holder, release: () => lock.rollback() };
 }
 
 describe("reads while the database is locked for writing", () => {
@@ -56,5 +61,23 @@ describe("reads while the database is locked for writing", () => {
     await release();
     expect((await h.app.request("/api/tasks/1", { method: "DELETE" })).status).toBe(200);
     expect((await h.app.request("/api/health")).status).toBe(200);
+  });
+
+  it("a cron tick decides what to list by reading, then fails busy without a trace; the next one lists everything", async () => {
+    const clock = manualClock("2026-05-01T00:00:00.000Z");
+    const { h, holder, release } = await lockedApp({ clock, env: { SYNC_FULL_EVERY_HOURS: "24" } });
+    clock.advance(25 * 3_600_000);
+    expect(await fullListingTimes(h.db)).toEqual({
+      attemptAt: "2026-05-01T00:00:00.000Z",
+      completeAt: "2026-05-01T00:00:00.000Z",
+    });
+    // A full listing is due: the tick reads the latest run and the full listings' times, then its start (a
+    // write) meets the lock and refuses; the error is the cron driver's to log.
+    await expect(runScheduledSync(h.engine(), "*/5 * * * *")).rejects.toThrow(DatabaseBusyError);
+    const runs = async () => (await holder.execute("select count(*) as n from sync_runs")).rows[0]!.n;
+    expect(await runs()).toBe(1);
+    await release();
+    expect(await scheduledRun(h)).toMatchObject({ trigger: "schedule", mode: "full", status: "success" });
+    expect(await runs()).toBe(2);
   });
 });
