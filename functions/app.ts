@@ -2,7 +2,7 @@
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { databaseFault } from "../db/database-faults";
-import { bodyLimit } from "./http/body-limit";
+import { bodyLimit, MAX_BODY_BYTES } from "./http/body-limit";
 import { ApiError, clientError, databaseFaultError, sendError } from "./http/errors";
 import { hostGuard, LOCAL_HOSTS } from "./http/host-guard";
 import { requestGuard } from "./http/request-guard";
@@ -15,7 +15,6 @@ import { syncRoutes } from "./routes/sync";
 import { taskRoutes } from "./routes/tasks";
 import { simulatorRoutes } from "./simulator/routes";
 
-export const MAX_BODY_BYTES = 64 * 1024;
 // A refused body up to this size is read off the connection so keep-alive survives; a larger one closes it.
 const DRAIN_BYTES = 4 * 1024 * 1024;
 

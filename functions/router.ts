@@ -3,6 +3,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Db, DbKind } from "../db/client";
 import type { Config } from "./config";
+import { MAX_BODY_BYTES } from "./http/body-limit";
 import { invalidInput } from "./http/issues";
 import type { Logger } from "./logger";
 import type { RunLauncher } from "./runs/driver";
@@ -97,5 +98,6 @@ export const mutatingRoute = {
     401: errorResponse("API_TOKEN is set and the request does not carry it"),
     403: errorResponse("A cross-site browser request (its Origin or Sec-Fetch-Site)"),
     415: errorResponse("A body that is not JSON"),
+    413: errorResponse(`A body over ${MAX_BODY_BYTES / 1024} KiB`),
   },
 };

@@ -2,6 +2,9 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./errors";
 
+/** The largest request body the service accepts (every route's JSON is far smaller). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 export type BodyLimit = {
   /** The largest body a route may receive. */
   maxBytes: number;

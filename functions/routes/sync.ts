@@ -217,6 +217,7 @@ const runRoute = createRoute({
   request: { params: IdParam },
   responses: {
     200: { description: "The run", content: { "application/json": { schema: RunSchema } } },
+    400: errorResponse("The id is not a positive integer"),
     404: errorResponse("Unknown run"),
   },
 });

@@ -1,6 +1,6 @@
 // Issue 13's edges over real HTTP on both runtimes (Node + libSQL file, Workers + local D1 under wrangler dev):
 // security headers on every response (static assets included), the Host allowlist, a 413 that leaves the
-// keep-alive connection usable, and the hostile fuzz with its database and connection checks.
+// keep-alive connection usable, and the hostile fuzz with its database, connection and OpenAPI checks.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, schema } from "../../db/client";
 import type { ErrorCode } from "../../functions/http/errors";
 import { digest, ERROR_CODES, request, toWire } from "../shared/hostile-requests";
+import { documentedStatuses } from "../shared/openapi-statuses";
 import { keepAliveConnection, type WireAnswer } from "./connection";
 import { startServer, type TestServer } from "./server";
 
@@ -130,9 +131,10 @@ describe.each(RUNTIMES)("the %s runtime over real HTTP", (runtime) => {
     conn.close();
   });
 
-  it(`survives ${FUZZ_REQUESTS} hostile requests: no 5xx, the error shape, data unchanged, connection usable`, async () => {
+  it(`survives ${FUZZ_REQUESTS} hostile requests: no 5xx, documented statuses, the error shape, data unchanged, connection usable`, async () => {
     const conn = keepAliveConnection(server.url);
     const base = new URL(server.url);
+    const statusesOf = documentedStatuses(await (await server.api("/api/openapi.json")).json());
     const samples = fc.sample(request, { numRuns: FUZZ_REQUESTS, seed: 20261125 });
     let rejected = 0;
     let reusedAfterRejection = 0;
@@ -159,6 +161,10 @@ describe.each(RUNTIMES)("the %s runtime over real HTTP", (runtime) => {
         /\bat .+\.(ts|js|mjs):\d+|SQLITE_|drizzle|LibsqlError|Failed query/,
       );
       expect(res.headers["x-content-type-options"], label).toBe("nosniff");
+      // The Host allowlist stands before every route (host-guard.ts), so no operation lists its 403.
+      const documented = statusesOf(wire.method, new URL(wire.path, base).href);
+      if (documented && !(sample.host !== undefined && res.status === 403))
+        expect(documented, `${res.status} ${label}`).toContain(String(res.status));
       if (res.status >= 400 && wire.method !== "HEAD") expectErrorShape(res, label);
       previous = undefined;
       if (res.status >= 400 && res.status < 500) {

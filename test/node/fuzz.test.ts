@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../../functions/http/errors";
 import { digest, ERROR_CODES, request, TOKEN, toRequest } from "../shared/hostile-requests";
+import { documentedStatuses } from "../shared/openapi-statuses";
 import { seedMany } from "../shared/task-seed";
 import { createTestApp } from "./support";
 
@@ -11,8 +12,9 @@ describe.each([
   ["without API_TOKEN", {}],
   ["with API_TOKEN and METRICS_TOKEN", { API_TOKEN: TOKEN, METRICS_TOKEN: TOKEN }],
 ])("hostile requests to every route (%s)", (_label, env) => {
-  it("never answer 5xx, answer every error in the JSON error shape, and change nothing when rejected", async () => {
+  it("never answer 5xx or a status their OpenAPI operation does not list, answer every error in the JSON error shape, and change nothing when rejected", async () => {
     const h = await createTestApp({ env });
+    const statusesOf = documentedStatuses(await (await h.app.request("/api/openapi.json")).json());
     await seedMany(h.db, 20, (i) => ({
       deleted_at: i % 4 === 0 ? "2025-02-01T00:00:00.000Z" : null,
       deleted_by: i % 4 === 0 ? (i % 8 ? "user" : "upstream") : null,
@@ -30,6 +32,10 @@ describe.each([
         const upstreamFailure =
           res.status === 502 && method === "POST" && /^\/api\/sync(\/runs\/[^/]+\/retry)?$/.test(path);
         expect(res.status >= 500 && !upstreamFailure, label).toBe(false);
+        // The Host allowlist stands before every route (host-guard.ts), so no operation lists its 403.
+        const documented = statusesOf(method, url);
+        if (documented && !(r.host !== undefined && res.status === 403))
+          expect(documented, label).toContain(String(res.status));
         expect(body, label).not.toMatch(/\bat .+\.(ts|js|mjs):\d+|SQLITE_|drizzle|LibsqlError|Failed query/);
         if (res.status >= 400 && method !== "HEAD") {
           expect(res.headers.get("content-type"), label).toContain("application/json");

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { App } from "../../functions/app";
-import { MAX_BODY_BYTES } from "../../functions/app";
+import { MAX_BODY_BYTES } from "../../functions/http/body-limit";
 import { sameSecret } from "../../functions/http/request-guard";
 import { seedMany } from "../shared/task-seed";
 import { createTestApp } from "./support";

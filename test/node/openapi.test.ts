@@ -78,7 +78,9 @@ describe("GET /api/openapi.json", () => {
       if (method !== "get") {
         // requestGuard (request-guard.ts) stands before every route that is not a read.
         expect(securityOf(op), name).toEqual([{}, { bearerAuth: [] }]);
-        expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(["400", "401", "403", "415"]));
+        expect(Object.keys(op.responses), name).toEqual(
+          expect.arrayContaining(["400", "401", "403", "413", "415"]),
+        );
       } else if (path === "/api/metrics") {
         expect(securityOf(op), name).toEqual([{}, { metricsToken: [] }]);
       } else {
