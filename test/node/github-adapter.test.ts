@@ -69,18 +69,38 @@ describe("GitHub adapter: full listing", () => {
     for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
     bed.fake.repo.create({ title: "later" });
     const pages = await listAll(bed.adapter, null, 5);
-    expect(ids(pages).sort()).toEqual(
-      bed.fake.repo
-        .visibleIssues()
-        .map((i) => `acme/widgets#${i.number}`)
-        .sort(),
+    expect(new Set(ids(pages))).toEqual(
+      new Set(bed.fake.repo.visibleIssues().map((i) => `acme/widgets#${i.number}`)),
     );
     const asked = bed.fake.log.map((r) => new URLSearchParams(r.query));
+    // The second is listed once more (from its first page), and that pass saw as many of its issues: done.
     expect(asked.map((q) => [q.get("since"), q.get("page")])).toEqual([
       [null, null],
       [same, "2"],
       [same, "3"],
+      [same, null],
+      [same, "2"],
+      [same, "3"],
     ]);
+  });
+
+  it("lists a second of more than a page again while issues leave it mid-walk, so none is skipped", async () => {
+    const bed = await served({ total: 12, pullEvery: 0 });
+    const same = new Date(bed.fake.repo.nowMs - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
+    // After the first and the third page (of 5 within that second), an issue already served leaves the second:
+    // edited, then deleted. Every later issue moves one place back, and the one at the next page's start with it.
+    bed.fake.afterListingPage = (served) => {
+      if (served === 1) bed.fake.repo.update(1, { title: "edited mid-listing" });
+      if (served === 3) bed.fake.repo.delete(7);
+    };
+    const pages = await listAll(bed.adapter, null, 5);
+    const listed = new Set(ids(pages));
+    for (const issue of bed.fake.repo.visibleIssues())
+      expect(listed).toContain(`acme/widgets#${issue.number}`);
+    // Three passes through the second: the second saw one issue fewer than the first, the third as many.
+    const asked = bed.fake.log.map((r) => new URLSearchParams(r.query).get("page") ?? "1");
+    expect(asked.join(" ")).toBe("1 2 3 1 2 3 1 2 3");
   });
 
   it("stops a listing whose update times do not move for MAX_STALLED_PAGES pages, saying so", async () => {

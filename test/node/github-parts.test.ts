@@ -14,8 +14,10 @@ import {
 import {
   decodeWalk,
   encodeWalk,
+  MAX_STALLED_PAGES,
   nextWalk,
   servedBefore,
+  stalledPages,
   walkStart,
 } from "../../functions/upstreams/github/walk";
 
@@ -232,9 +234,49 @@ describe("GitHub listing walk", () => {
     });
   });
 
+  it("lists a second of more than a page again until a pass sees as many of its issues as the one before", () => {
+    const V = "2026-11-01T10:00:09Z";
+    // A page wholly of U starts a pass through U, having seen those three.
+    const first = nextWalk(walk, [item(1, U), item(2, U), item(3, U)], true)!;
+    expect(first).toEqual({
+      since: U,
+      page: 2,
+      per_page: 3,
+      served: [1, 2, 3],
+      pass: { seen: 3, before: null, pages: 1 },
+    });
+    const second = nextWalk(first, [item(4, U), item(5, U), item(6, U)], true)!;
+    expect(second).toMatchObject({ since: U, page: 3, pass: { seen: 6, before: null, pages: 2 } });
+    // The pass ends where the walk leaves U: U is listed again from its first page.
+    const again = nextWalk(second, [item(7, U), item(8, V)], true)!;
+    expect(again).toEqual({ ...second, page: 1, served: [], pass: { seen: 0, before: 7, pages: 3 } });
+    // One issue fewer (one left U meanwhile): once more.
+    let walked = nextWalk(again, [item(1, U), item(2, U), item(4, U)], true)!;
+    walked = nextWalk(walked, [item(5, U), item(6, U), item(7, U)], true)!;
+    const third = nextWalk(walked, [item(8, V)], true)!;
+    expect(third).toMatchObject({ since: U, page: 1, pass: { seen: 0, before: 6, pages: 6 } });
+    expect(stalledPages(third)).toBe(6);
+    // As many as the pass before: the walk goes on from V.
+    walked = nextWalk(third, [item(1, U), item(2, U), item(4, U)], true)!;
+    walked = nextWalk(walked, [item(5, U), item(6, U), item(7, U)], true)!;
+    expect(nextWalk(walked, [item(8, V)], true)).toEqual({ since: V, page: 1, per_page: 3, served: [8] });
+    // At the listing's end as well: the pass decides, then the walk ends.
+    expect(nextWalk(second, [item(7, U)], false)).toMatchObject({ page: 1, pass: { before: 7 } });
+    expect(nextWalk({ ...second, pass: { seen: 3, before: 4, pages: 2 } }, [item(7, U)], false)).toBeNull();
+    // A pass of one page (U now fits on it) skipped nothing, whatever it saw.
+    expect(nextWalk(again, [item(1, U), item(8, V)], true)).toEqual({
+      since: V,
+      page: 1,
+      per_page: 3,
+      served: [8],
+    });
+  });
+
   it("reads back only cursors it wrote", () => {
     const next = nextWalk(walk, [item(1, T), item(2, U)], true)!;
     expect(decodeWalk(encodeWalk(next))).toEqual(next);
+    const inPass = nextWalk(walk, [item(1, U), item(2, U), item(3, U)], true)!;
+    expect(decodeWalk(encodeWalk(inPass))).toEqual(inPass);
     for (const bad of [
       "",
       "{",
@@ -242,6 +284,8 @@ describe("GitHub listing walk", () => {
       '{"since":null}',
       JSON.stringify({ ...next, page: 0 }),
       JSON.stringify({ ...next, extra: 1 }),
+      JSON.stringify({ ...next, pass: { seen: -1, before: null, pages: 1 } }),
+      JSON.stringify({ ...next, pass: { seen: 0, before: null, pages: MAX_STALLED_PAGES + 1 } }),
     ])
       expect(decodeWalk(bad), bad).toBeNull();
   });

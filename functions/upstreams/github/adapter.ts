@@ -20,6 +20,7 @@ import {
   MAX_STALLED_PAGES,
   nextWalk,
   servedBefore,
+  stalledPages,
   type Walk,
   walkStart,
   walkUrl,
@@ -127,7 +128,7 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
       );
     }
     const next = nextWalk(walk, items, nextLink(answer.headers.get("link")) !== null);
-    if (next && next.page > MAX_STALLED_PAGES) {
+    if (next && stalledPages(next) > MAX_STALLED_PAGES) {
       const from = walk.since ?? "the start";
       throw malformed(
         answer,

@@ -7,7 +7,9 @@
 // An issue edited meanwhile moves behind the walk and is served again, newer; one that leaves moves nothing the
 // walk has not passed. `since` is inclusive ("updated at or after"), so the cursor names the issues of that second
 // already served, and they are dropped when they come again. Only a page wholly within one second (more than a
-// page of issues updated in the same second, as a bulk edit can do) goes on by page number within that second.
+// page of issues updated in the same second, as a bulk edit can do) goes on by page number within that second,
+// and such a second is then listed again until a pass through it sees as many of its issues as the pass before
+// (see `pass`).
 import { z } from "zod";
 import { itemNumber } from "./issue";
 import { MAX_CURSOR_LENGTH } from "./link";
@@ -17,8 +19,8 @@ import { type ApiRoot, githubTime, listingUrl, type RepoRef } from "./repo";
 export const GITHUB_MAX_PER_PAGE = 100;
 
 /**
- * Pages a walk goes on by page number without its update times moving on: 100,000 issues updated in one second,
- * past any bulk edit. A listing that gets there is not moving (a server serving the same page, or pages out of
+ * Pages a walk goes on by page number without its update times moving on, over all its passes through a second:
+ * 100,000 issues updated in one second, past any bulk edit. A listing that gets there is not moving (a server serving the same page, or pages out of
  * order, forever) and ends instead of running to SYNC_MAX_PAGES.
  */
 export const MAX_STALLED_PAGES = 1000;
@@ -33,6 +35,23 @@ const walkSchema = z
     per_page: z.number().int().min(1).max(GITHUB_MAX_PER_PAGE),
     /** Issues updated in the `since` second that were already served. */
     served: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).max(GITHUB_MAX_PER_PAGE),
+    /**
+     * A pass by page number through the `since` second, which holds more than a page of issues. An issue of that
+     * second that leaves it meanwhile (edited, deleted, transferred) moves every later one a place back, and the
+     * one at the next page's start is never served. So the second is listed again from its first page, until a
+     * pass sees as many of its issues as the pass before: then none left it during that pass, which skipped none.
+     */
+    pass: z
+      .object({
+        /** Issues of the `since` second seen in this pass so far. */
+        seen: z.number().int().min(0),
+        /** What the pass before saw; null in the first. */
+        before: z.number().int().min(0).nullable(),
+        /** Pages asked within this second, over every pass. */
+        pages: z.number().int().min(1).max(MAX_STALLED_PAGES),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -83,21 +102,42 @@ export function servedBefore(walk: Walk, item: unknown): boolean {
   return key !== undefined && key.at === walk.since && walk.served.includes(key.number);
 }
 
+/** Pages this walk has asked without its update times moving on (see MAX_STALLED_PAGES). */
+export const stalledPages = (walk: Walk): number => walk.pass?.pages ?? walk.page;
+
 /**
- * The walk after a page of `items` (as GitHub sent them), or null when GitHub says there is no next page. The
- * next page is asked from the last item's update second, naming this page's issues of that second. A page that
- * got no further than `since` (all one second, or nothing readable), or that is not in the order asked (then
- * its last time says nothing of what comes after it), is followed by the next page number instead.
+ * The walk after a page of `items` (as GitHub sent them), or null when the listing is done. The next page is asked
+ * from the last item's update second, naming this page's issues of that second. A page that got no further than
+ * `since` (all one second, or nothing readable), or that is not in the order asked (then its last time says
+ * nothing of what comes after it), is followed by the next page number instead. A pass through a second of more
+ * than a page ends with its last page, and the second is listed again unless the pass saw as many of its issues
+ * as the one before it (see `pass`).
  */
 export function nextWalk(walk: Walk, items: unknown[], more: boolean): Walk | null {
-  if (!more) return null;
   const keys = items.map(keyOf).filter((k): k is Key => k !== undefined);
   const ordered = keys.every((k, i) => i === 0 || keys[i - 1]!.at <= k.at);
   const last = keys.at(-1)?.at;
-  if (!ordered || last === undefined || (walk.since !== null && last <= walk.since))
-    return { ...walk, page: walk.page + 1 };
+  const numbered = !ordered || last === undefined || (walk.since !== null && last <= walk.since);
+  const pass = walk.pass && {
+    ...walk.pass,
+    seen: walk.pass.seen + keys.filter((k) => k.at === walk.since).length,
+    pages: walk.pass.pages + 1,
+  };
+  if (more && numbered) return { ...walk, page: walk.page + 1, ...(pass && { pass }) };
+  // A pass of one page skips nothing: no page boundary for an issue to slip back over. Another pass serves the
+  // second's issues again (served: none), so none of its pages is empty.
+  if (pass && walk.page > 1 && pass.seen !== pass.before)
+    return { ...walk, page: 1, served: [], pass: { seen: 0, before: pass.seen, pages: pass.pages } };
+  if (!more || last === undefined) return null;
   const served = keys.filter((k) => k.at === last).map((k) => k.number);
-  // A page wholly of that second: asked again from it, its first page would be these same issues.
-  const page = served.length >= walk.per_page ? 2 : 1;
-  return { since: last, page, per_page: walk.per_page, served: served.slice(0, GITHUB_MAX_PER_PAGE) };
+  const next = {
+    since: last,
+    page: 1,
+    per_page: walk.per_page,
+    served: served.slice(0, GITHUB_MAX_PER_PAGE),
+  };
+  if (served.length < walk.per_page) return next;
+  // A page wholly of that second: asked again from it, its first page would be these same issues. A pass through
+  // the second by page number starts, having seen them.
+  return { ...next, page: 2, pass: { seen: served.length, before: null, pages: 1 } };
 }
