@@ -97,7 +97,7 @@ export const mutatingRoute = {
   responses: {
     401: errorResponse("API_TOKEN is set and the request does not carry it"),
     403: errorResponse("A cross-site browser request (its Origin or Sec-Fetch-Site)"),
-    415: errorResponse("A body that is not JSON"),
     413: errorResponse(`A body over ${MAX_BODY_BYTES / 1024} KiB`),
+    415: errorResponse("A body that is not JSON"),
   },
 };

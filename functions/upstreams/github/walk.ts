@@ -20,8 +20,8 @@ export const GITHUB_MAX_PER_PAGE = 100;
 
 /**
  * Pages a walk goes on by page number without its update times moving on, over all its passes through a second:
- * 100,000 issues updated in one second, past any bulk edit. A listing that gets there is not moving (a server serving the same page, or pages out of
- * order, forever) and ends instead of running to SYNC_MAX_PAGES.
+ * 100,000 issues updated in one second, past any bulk edit. A listing that gets there is not moving (a server
+ * serving the same page, or pages out of order, forever) and ends instead of running to SYNC_MAX_PAGES.
  */
 export const MAX_STALLED_PAGES = 1000;
 
