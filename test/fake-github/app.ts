@@ -1,7 +1,8 @@
 // A fake GitHub REST API for tests, written from GitHub's documentation: the issue listing (state, sort,
-// direction, since, per_page ≤ 100, page, Link headers written with the repository's numeric id), single issues
-// (410 deleted, 301 transferred), tokens (401), the primary quota (x-ratelimit-*, 403 at 0, 304s free when
-// authorised), secondary limits (403/429 with or without retry-after) and ETag / If-None-Match.
+// direction, since, per_page ≤ 100 or a smaller size of the server's (`maxPerPage`), page, Link headers written
+// with the repository's numeric id), single issues (410 deleted, 301 transferred), tokens (401), the primary quota
+// (x-ratelimit-*, 403 at 0, 304s free when authorised), secondary limits (403/429 with or without retry-after)
+// and ETag / If-None-Match.
 
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -16,6 +17,8 @@ export type FakeGithubOptions = Partial<DatasetOptions> & {
   public?: boolean;
   quotaLimit?: number;
   anonymousQuotaLimit?: number;
+  /** The largest page served (GitHub's: 100). Lower, the server pages by its own size, as a proxy might. */
+  maxPerPage?: number;
 };
 
 type Quota = { limit: number; remaining: number; resetSec: number };
@@ -33,6 +36,7 @@ export class FakeGithub {
   readonly repoId: number;
   readonly token: string | null;
   readonly isPublic: boolean;
+  readonly maxPerPage: number;
   readonly quotas: Record<Identity, Quota>;
   /** The next `times` requests are refused by a secondary limit. */
   secondary: SecondaryLimit | null = null;
@@ -59,6 +63,7 @@ export class FakeGithub {
     this.repoId = options.repoId ?? 4242;
     this.token = options.token ?? null;
     this.isPublic = options.public ?? this.token === null;
+    this.maxPerPage = options.maxPerPage ?? 100;
     const resetSec = Math.floor((this.repo.nowMs + HOUR_MS) / 1000);
     this.quotas = {
       token: { limit: options.quotaLimit ?? 5000, remaining: options.quotaLimit ?? 5000, resetSec },
@@ -208,7 +213,7 @@ export class FakeGithub {
   }
 
   private async listing(c: Context): Promise<Response> {
-    const q = listingQuery(new URL(c.req.url).searchParams);
+    const q = listingQuery(new URL(c.req.url).searchParams, this.maxPerPage);
     if ("error" in q) return c.json({ message: q.error, documentation_url: DOCS }, 422);
     const all = this.repo
       .visible()
@@ -292,7 +297,7 @@ type ListingQuery = {
 };
 
 /** GitHub's defaults: open issues, newest created first, 30 a page; per_page above 100 is served as 100. */
-function listingQuery(p: URLSearchParams): ListingQuery | { error: string } {
+function listingQuery(p: URLSearchParams, maxPerPage: number): ListingQuery | { error: string } {
   const state = p.get("state") ?? "open";
   const sort = p.get("sort") ?? "created";
   const direction = p.get("direction") ?? "desc";
@@ -302,7 +307,7 @@ function listingQuery(p: URLSearchParams): ListingQuery | { error: string } {
   if (!["created", "updated"].includes(sort)) return { error: "Validation Failed: sort" };
   if (!["asc", "desc"].includes(direction)) return { error: "Validation Failed: direction" };
   if (sinceMs !== null && Number.isNaN(sinceMs)) return { error: "Validation Failed: since" };
-  const perPage = Math.min(100, Math.max(1, Number(p.get("per_page") ?? 30) || 30));
+  const perPage = Math.min(maxPerPage, Math.max(1, Number(p.get("per_page") ?? 30) || 30));
   const page = Math.max(1, Math.floor(Number(p.get("page") ?? 1)) || 1);
   return {
     state: state as ListingQuery["state"],

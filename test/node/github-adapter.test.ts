@@ -103,6 +103,18 @@ describe("GitHub adapter: full listing", () => {
     expect(asked.join(" ")).toBe("1 2 3 1 2 3 1 2 3");
   });
 
+  it("walks a second by the server's own pages when it serves fewer issues than asked", async () => {
+    const bed = await served({ total: 12, pullEvery: 0, maxPerPage: 4 });
+    const same = new Date(bed.fake.repo.nowMs - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
+    bed.fake.repo.create({ title: "later" });
+    const pages = await listAll(bed.adapter, null, 5);
+    expect(new Set(ids(pages))).toEqual(
+      new Set(bed.fake.repo.visibleIssues().map((i) => `acme/widgets#${i.number}`)),
+    );
+    expect(pages.every((p) => p.received > 0)).toBe(true);
+  });
+
   it("stops a listing whose update times do not move for MAX_STALLED_PAGES pages, saying so", async () => {
     const bed = await served({ total: MAX_STALLED_PAGES + 2, pullEvery: 0 });
     const same = "2026-10-01T00:00:00Z";

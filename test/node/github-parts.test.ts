@@ -248,28 +248,47 @@ describe("GitHub listing walk", () => {
     const second = nextWalk(first, [item(4, U), item(5, U), item(6, U)], true)!;
     expect(second).toMatchObject({ since: U, page: 3, pass: { seen: 6, before: null, pages: 2 } });
     // The pass ends where the walk leaves U: U is listed again from its first page.
-    const again = nextWalk(second, [item(7, U), item(8, V)], true)!;
+    const again = nextWalk(second, [item(7, U), item(8, V), item(9, V)], true)!;
     expect(again).toEqual({ ...second, page: 1, served: [], pass: { seen: 0, before: 7, pages: 3 } });
     // One issue fewer (one left U meanwhile): once more.
     let walked = nextWalk(again, [item(1, U), item(2, U), item(4, U)], true)!;
     walked = nextWalk(walked, [item(5, U), item(6, U), item(7, U)], true)!;
-    const third = nextWalk(walked, [item(8, V)], true)!;
+    const third = nextWalk(walked, [item(8, V), item(9, V), item(10, V)], true)!;
     expect(third).toMatchObject({ since: U, page: 1, pass: { seen: 0, before: 6, pages: 6 } });
     expect(stalledPages(third)).toBe(6);
     // As many as the pass before: the walk goes on from V.
     walked = nextWalk(third, [item(1, U), item(2, U), item(4, U)], true)!;
     walked = nextWalk(walked, [item(5, U), item(6, U), item(7, U)], true)!;
-    expect(nextWalk(walked, [item(8, V)], true)).toEqual({ since: V, page: 1, per_page: 3, served: [8] });
+    expect(nextWalk(walked, [item(8, V), item(9, V), item(10, "2026-11-01T10:00:10Z")], true)).toEqual({
+      since: "2026-11-01T10:00:10Z",
+      page: 1,
+      per_page: 3,
+      served: [10],
+    });
     // At the listing's end as well: the pass decides, then the walk ends.
     expect(nextWalk(second, [item(7, U)], false)).toMatchObject({ page: 1, pass: { before: 7 } });
     expect(nextWalk({ ...second, pass: { seen: 3, before: 4, pages: 2 } }, [item(7, U)], false)).toBeNull();
     // A pass of one page (U now fits on it) skipped nothing, whatever it saw.
-    expect(nextWalk(again, [item(1, U), item(8, V)], true)).toEqual({
+    expect(nextWalk(again, [item(1, U), item(8, V), item(9, V)], true)).toEqual({
       since: V,
       page: 1,
       per_page: 3,
-      served: [8],
+      served: [8, 9],
     });
+  });
+
+  it("pages by the server's size when it serves fewer than asked on a page that is not its last", () => {
+    // Two issues of U, more after them: the server pages by two. This page is wholly U, so U goes on by page 2.
+    expect(nextWalk(walk, [item(1, U), item(2, U)], true)).toEqual({
+      since: U,
+      page: 2,
+      per_page: 2,
+      served: [1, 2],
+      pass: { seen: 2, before: null, pages: 1 },
+    });
+    expect(nextWalk(walk, [item(1, T), item(2, U)], true)).toMatchObject({ since: U, page: 1, per_page: 2 });
+    // Its last page may be short: nothing follows it.
+    expect(nextWalk(walk, [item(1, U)], false)).toBeNull();
   });
 
   it("reads back only cursors it wrote", () => {

@@ -1,10 +1,11 @@
 // A property test of the GitHub sync (registered by github-sync.suite.ts, so it runs on libSQL over real HTTP and
 // on D1): random histories of a repository whose issues are created, edited, closed, labelled (one by one, or
 // more than a page of them in one second), deleted and transferred, between runs and between the pages of a
-// running listing, with full and incremental syncs and GitHub's clock moving by seconds to minutes; some runs run
-// out of quota, end deferred and are retried after the reset from their cursor. After every run the run
-// invariants hold; once GitHub stops changing and its clock is past the watermark's overlap, two incremental syncs
-// give every issue's title and status, and a full sync leaves exactly GitHub's issues live.
+// running listing, with full and incremental syncs and GitHub's clock moving by seconds to minutes, served in
+// GitHub's pages or in smaller ones than asked; some runs run out of quota, end deferred and are retried after
+// the reset from their cursor. After every run the run invariants hold; once GitHub stops changing and its clock
+// is past the watermark's overlap, two incremental syncs give every issue's title and status, and a full sync
+// leaves exactly GitHub's issues live.
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import type { FakeIssue, FakeRepository } from "../fake-github/dataset";
@@ -103,65 +104,70 @@ function apply(repo: FakeRepository, c: Change): void {
 export function githubPropertyTest(open: OpenSetup, numRuns: number) {
   it("property: GitHub changing between runs and mid-listing, full and incremental syncs converge on its issues", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
-        const { h, fake, close } = await open(
-          { total: 60, pullEvery: 7 },
-          // Pages of 8 issues: a listing of 60 numbers spans several pages, so changes land between them.
-          { SYNC_PAGE_SIZE: "8", SYNC_MAX_DELETE_SHARE: "1", SYNC_MAX_CONFIRMATIONS: "1000" },
-        );
-        try {
-          // `relisted`: an issue edited after the walk served it is served again, newer, in the same listing.
-          const run = async (mode: "full" | "incremental", relisted = false) => {
-            let { status, run } = await sync(h, { mode });
-            for (let retries = 0; run.status === "deferred" && retries < 10; retries++) {
-              expect(run.next_allowed_at).toEqual(expect.any(String));
-              await expectRunInvariants(h.db, run, { relisted: true });
-              fake.repo.advance(Date.parse(run.next_allowed_at!) - fake.repo.nowMs + 1_000);
-              const res = await h.app.request(`/api/sync/runs/${run.id}/retry`, { method: "POST" });
-              // A retry that defers again answers 502 with the run inside the error.
-              const body = (await res.json()) as typeof run & { run?: typeof run };
-              [status, run] = [res.status, body.run ?? body];
-              relisted = true;
-            }
-            expect([200, 202], JSON.stringify(run)).toContain(status);
-            expect(run.status, run.message ?? "").toBe("success");
-            await expectRunInvariants(h.db, run, { relisted });
-          };
-          for (const s of steps) {
-            if (s.kind === "change") {
-              apply(fake.repo, s.change);
-              continue;
-            }
-            const pending = [...s.midListing];
-            fake.afterListingPage = (page) => {
-              for (const [after, c] of pending) if (after === page) apply(fake.repo, c);
+      // The server's page size: GitHub's, or one that serves fewer than asked (5 of 8), as a proxy might.
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 10 }),
+        fc.constantFrom(100, 5),
+        async (steps, maxPerPage) => {
+          const { h, fake, close } = await open(
+            { total: 60, pullEvery: 7, maxPerPage },
+            // Pages of 8 issues: a listing of 60 numbers spans several pages, so changes land between them.
+            { SYNC_PAGE_SIZE: "8", SYNC_MAX_DELETE_SHARE: "1", SYNC_MAX_CONFIRMATIONS: "1000" },
+          );
+          try {
+            // `relisted`: an issue edited after the walk served it is served again, newer, in the same listing.
+            const run = async (mode: "full" | "incremental", relisted = false) => {
+              let { status, run } = await sync(h, { mode });
+              for (let retries = 0; run.status === "deferred" && retries < 10; retries++) {
+                expect(run.next_allowed_at).toEqual(expect.any(String));
+                await expectRunInvariants(h.db, run, { relisted: true });
+                fake.repo.advance(Date.parse(run.next_allowed_at!) - fake.repo.nowMs + 1_000);
+                const res = await h.app.request(`/api/sync/runs/${run.id}/retry`, { method: "POST" });
+                // A retry that defers again answers 502 with the run inside the error.
+                const body = (await res.json()) as typeof run & { run?: typeof run };
+                [status, run] = [res.status, body.run ?? body];
+                relisted = true;
+              }
+              expect([200, 202], JSON.stringify(run)).toContain(status);
+              expect(run.status, run.message ?? "").toBe("success");
+              await expectRunInvariants(h.db, run, { relisted });
             };
-            if (s.quota !== null) fake.setQuota(s.quota, 10 * 60_000);
-            await run(s.mode, pending.length > 0);
+            for (const s of steps) {
+              if (s.kind === "change") {
+                apply(fake.repo, s.change);
+                continue;
+              }
+              const pending = [...s.midListing];
+              fake.afterListingPage = (page) => {
+                for (const [after, c] of pending) if (after === page) apply(fake.repo, c);
+              };
+              if (s.quota !== null) fake.setQuota(s.quota, 10 * 60_000);
+              await run(s.mode, pending.length > 0);
+              fake.afterListingPage = null;
+              // Our clock reads GitHub's: a run takes at least a second of it, as a real one would.
+              fake.repo.advance(1_000);
+            }
+            // Past the watermark's overlap: what the runs above missed is not listed again by the next one.
+            fake.repo.advance(3 * 60_000);
+            await run("incremental");
+            await run("incremental");
+            const issues = fake.repo.visibleIssues();
+            const rows = new Map((await liveRows(h.db)).map((r) => [r.external_id, r]));
+            for (const issue of issues) {
+              const row = rows.get(issueKey(issue.number));
+              expect(row && { title: row.title, status: row.status }, `#${issue.number}`).toEqual(
+                expected(issue),
+              );
+            }
+            await run("full");
+            const live = (await liveRows(h.db)).map((r) => r.external_id).sort();
+            expect(live).toEqual(issues.map((i) => issueKey(i.number)).sort());
+          } finally {
             fake.afterListingPage = null;
-            // Our clock reads GitHub's: a run takes at least a second of it, as a real one would.
-            fake.repo.advance(1_000);
+            await close();
           }
-          // Past the watermark's overlap: what the runs above missed is not listed again by the next one.
-          fake.repo.advance(3 * 60_000);
-          await run("incremental");
-          await run("incremental");
-          const issues = fake.repo.visibleIssues();
-          const rows = new Map((await liveRows(h.db)).map((r) => [r.external_id, r]));
-          for (const issue of issues) {
-            const row = rows.get(issueKey(issue.number));
-            expect(row && { title: row.title, status: row.status }, `#${issue.number}`).toEqual(
-              expected(issue),
-            );
-          }
-          await run("full");
-          const live = (await liveRows(h.db)).map((r) => r.external_id).sort();
-          expect(live).toEqual(issues.map((i) => issueKey(i.number)).sort());
-        } finally {
-          fake.afterListingPage = null;
-          await close();
-        }
-      }),
+        },
+      ),
       { numRuns, seed: 20261207 },
     );
   }, 300_000);

@@ -113,7 +113,11 @@ export const stalledPages = (walk: Walk): number => walk.pass?.pages ?? walk.pag
  * than a page ends with its last page, and the second is listed again unless the pass saw as many of its issues
  * as the one before it (see `pass`).
  */
-export function nextWalk(walk: Walk, items: unknown[], more: boolean): Walk | null {
+export function nextWalk(given: Walk, items: unknown[], more: boolean): Walk | null {
+  // A page short of what was asked, with more after it: the server pages by a smaller size (as a proxy might), and
+  // page numbers and "a page wholly of one second" count by it from here on.
+  const walk =
+    more && items.length > 0 && items.length < given.per_page ? { ...given, per_page: items.length } : given;
   const keys = items.map(keyOf).filter((k): k is Key => k !== undefined);
   const ordered = keys.every((k, i) => i === 0 || keys[i - 1]!.at <= k.at);
   const last = keys.at(-1)?.at;
