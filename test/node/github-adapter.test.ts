@@ -88,8 +88,8 @@ describe("GitHub adapter: full listing", () => {
     const bed = await served({ total: 12, pullEvery: 0 });
     const same = new Date(bed.fake.repo.nowMs - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
     for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
-    // After the first and the third page (of 5 within that second), an issue already served leaves the second:
-    // edited, then deleted. Every later issue moves one place back, and the one at the next page's start with it.
+    // After the first and the third page served (pages of 5, all within that second), an issue already served
+    // leaves the second: edited, then deleted. Every later issue moves one place back, and the one at the next page's start with it.
     bed.fake.afterListingPage = (served) => {
       if (served === 1) bed.fake.repo.update(1, { title: "edited mid-listing" });
       if (served === 3) bed.fake.repo.delete(7);
