@@ -1,0 +1,172 @@
+// The GitHub adapter against the fake GitHub over real HTTP: the primary quota and secondary limits, refusals
+// (token, repository), and deletion confirmations, with the token kept out of every message and log line.
+import { describe, expect, it } from "vitest";
+import { type FetchedPage, UpstreamDeferred } from "../../functions/upstreams/adapter";
+import { listAll } from "../fake-github/harness";
+import { expectNoToken, failureOf, ids, served } from "./github-adapter-support";
+
+describe("GitHub adapter: rate limits", () => {
+  it("stops before the quota runs out and defers to the reset; a later run resumes after it", async () => {
+    const bed = await served({ total: 500, pullEvery: 0 }, { quotaReserve: 1 });
+    bed.fake.setQuota(3, 20 * 60_000);
+    const resetAt = new Date(bed.fake.quotas.token.resetSec * 1000).toISOString();
+    const pages: FetchedPage[] = [];
+    let cursor: string | null = null;
+    const err = await failureOf(
+      (async () => {
+        for (;;) {
+          const page = await bed.adapter.fetchPage({ cursor, limit: 100, updatedSince: null });
+          pages.push(page);
+          cursor = page.nextCursor;
+        }
+      })(),
+    );
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect((err as UpstreamDeferred).nextAllowedAt).toBe(resetAt);
+    expect(pages).toHaveLength(2);
+    expect(bed.fake.log.every((r) => r.status === 200)).toBe(true); // never hit the wall
+    expect(bed.fake.quotas.token.remaining).toBe(1);
+    // A later run, still before the reset, defers without a request; after it, it carries on from the cursor.
+    const later = bed.rebuild();
+    await expect(later.fetchPage({ cursor, limit: 100, updatedSince: null })).rejects.toBeInstanceOf(
+      UpstreamDeferred,
+    );
+    expect(bed.fake.log).toHaveLength(2);
+    bed.fake.repo.advance(21 * 60_000);
+    const resumed = await bed.rebuild().fetchPage({ cursor, limit: 100, updatedSince: null });
+    const before = new Set(ids(pages));
+    expect(resumed.live.length).toBeGreaterThan(0);
+    expect(resumed.live.filter((r) => before.has(r.id))).toEqual([]);
+  });
+
+  it("waits for the reset within the budget when GitHub says the quota is spent (403, remaining 0)", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 10 * 60_000, quotaReserve: 0 });
+    bed.fake.setQuota(0, 5 * 60_000);
+    const [page] = await listAll(bed.adapter);
+    expect(page!.live).toHaveLength(4);
+    expect(bed.fake.log.map((r) => r.status)).toEqual([403, 200]);
+    expect(bed.sleeps[0]).toBeGreaterThanOrEqual(5 * 60_000 - 1000);
+    expect(page!.retried[0]!.kind).toBe("rate_limited");
+  });
+
+  it("defers to the reset when the spent quota resets beyond the budget", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 30_000, quotaReserve: 0 });
+    bed.fake.setQuota(0, 40 * 60_000);
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect((err as UpstreamDeferred).nextAllowedAt).toBe(
+      new Date(bed.fake.quotas.token.resetSec * 1000 + 1000).toISOString(),
+    );
+    expect(err.failure.message).toContain("quota is exhausted");
+  });
+
+  it("sits out a secondary limit's retry-after within the budget", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 60_000 });
+    bed.fake.secondary = { times: 1, status: 403, retryAfterSec: 45 };
+    const [page] = await listAll(bed.adapter);
+    expect(page!.live).toHaveLength(4);
+    expect(bed.sleeps).toEqual([45_000]);
+  });
+
+  it("defers a secondary limit whose retry-after exceeds the budget, never ending silently", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 30_000 });
+    bed.fake.secondary = { times: 1, status: 429, retryAfterSec: 120 };
+    const start = bed.fake.repo.now().getTime();
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect(Date.parse((err as UpstreamDeferred).nextAllowedAt)).toBe(start + 120_000);
+    expect(err.failure.message).toContain("secondary rate limit");
+  });
+
+  it("waits at least a minute, then exponentially longer, for a secondary limit without retry-after", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 5 * 60_000 });
+    bed.fake.secondary = { times: 2, status: 403, retryAfterSec: null };
+    const [page] = await listAll(bed.adapter);
+    expect(page!.live).toHaveLength(4);
+    expect(bed.sleeps).toEqual([60_000, 120_000]);
+  });
+
+  it("defers a secondary limit without retry-after when a minute is beyond the budget", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 30_000 });
+    bed.fake.secondary = { times: 1, status: 403, retryAfterSec: null };
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect(bed.sleeps).toEqual([]);
+  });
+});
+
+describe("GitHub adapter: refusals", () => {
+  it("fails for good with 'GitHub refused the token' on a 401, never showing the token", async () => {
+    const bed = await served({ total: 5, token: "ghp_theRightOne" });
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err.failure).toMatchObject({ kind: "auth", httpStatus: 401, retryable: false });
+    expect(err.failure.message).toBe("GitHub refused the token: Bad credentials");
+    expectNoToken(bed, err.failure, err.message, err.retried);
+  });
+
+  it("fails for good with 'repository not found or not visible to this token' on a 404", async () => {
+    const bed = await served({ total: 5, public: false });
+    const other = bed.rebuild({ repo: { owner: "acme", name: "secret" } });
+    const err = await failureOf(listAll(other));
+    expect(err.failure.kind).toBe("not_found");
+    expect(err.failure.message).toContain("repository not found or not visible to this token");
+    const anonymous = await failureOf(listAll(bed.rebuild({ token: null })));
+    expect(anonymous.failure.kind).toBe("not_found");
+  });
+
+  it("lists a public repository without a token at the anonymous limit", async () => {
+    const bed = await served({ total: 5, public: true });
+    const [page] = await listAll(bed.rebuild({ token: null }));
+    expect(page!.quota).toMatchObject({ limit: 60, remaining: 59 });
+  });
+
+  it("keeps the token out of every log line, message, page and persisted state", async () => {
+    const bed = await served({ total: 230 }, { maxWaitMs: 5 * 60_000 });
+    bed.fake.secondary = { times: 1, status: 403, retryAfterSec: null };
+    bed.fake.serverErrors = 1;
+    const pages = await listAll(bed.adapter);
+    const confirmation = await bed.adapter.confirmDeleted!(["acme/widgets#1"]);
+    expect(bed.logs.length).toBeGreaterThan(0);
+    expectNoToken(bed, pages, confirmation, [...bed.state.data.values()]);
+  });
+});
+
+describe("GitHub adapter: confirming deletions", () => {
+  it("confirms deleted (410), transferred (301) and unknown (404) issues, keeps present ones, counts requests", async () => {
+    const bed = await served({ total: 20, pullEvery: 0 });
+    bed.fake.repo.delete(2);
+    bed.fake.repo.transfer(3, 777);
+    const result = await bed.adapter.confirmDeleted!([
+      "acme/widgets#1",
+      "acme/widgets#2",
+      "acme/widgets#3",
+      "acme/widgets#999",
+      "other/repo#1",
+      "simulator-task-7",
+    ]);
+    expect(result.deleted).toEqual([
+      "acme/widgets#2",
+      "acme/widgets#3",
+      "acme/widgets#999",
+      "other/repo#1",
+      "simulator-task-7",
+    ]);
+    expect(result.requests).toBe(4);
+    expect(bed.fake.log.map((r) => r.status)).toEqual([200, 410, 301, 404]);
+  });
+
+  it("confirms at most maxConfirmations ids per call", async () => {
+    const bed = await served({ total: 20, pullEvery: 0 }, { maxConfirmations: 3 });
+    for (const n of [1, 2, 3, 4, 5]) bed.fake.repo.delete(n);
+    const result = await bed.adapter.confirmDeleted!([1, 2, 3, 4, 5].map((n) => `acme/widgets#${n}`));
+    expect(result.deleted).toHaveLength(3);
+    expect(result.requests).toBe(3);
+  });
+
+  it("does not take an issue that is still there for deleted", async () => {
+    const bed = await served({ total: 20, pullEvery: 0 });
+    bed.fake.repo.delete(5);
+    const result = await bed.adapter.confirmDeleted!(["acme/widgets#11", "acme/widgets#5"]);
+    expect(result.deleted).toEqual(["acme/widgets#5"]);
+  });
+});
