@@ -5,8 +5,19 @@ import { describe, expect, it } from "vitest";
 import { UpstreamDeferred } from "../../functions/upstreams/adapter";
 import { quotaKey } from "../../functions/upstreams/github/http";
 import { encodeWalk, MAX_STALLED_PAGES } from "../../functions/upstreams/github/walk";
-import { listAll, TEST_TOKEN } from "../fake-github/harness";
+import type { FakeGithubOptions } from "../fake-github/app";
+import { issueKey, listAll, TEST_TOKEN, type Testbed } from "../fake-github/harness";
 import { failureOf, ids, served } from "./github-adapter-support";
+
+/** A fake of `total` issues, all updated in one second a minute ago (`same`, as GitHub writes it). */
+async function inOneSecond(total: number, fakeOptions: FakeGithubOptions = {}) {
+  const bed = await served({ total, pullEvery: 0, ...fakeOptions });
+  const same = new Date(bed.fake.repo.nowMs - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
+  return { bed, same };
+}
+
+const visibleKeys = (bed: Testbed) => new Set(bed.fake.repo.visibleIssues().map((i) => issueKey(i.number)));
 
 describe("GitHub adapter: full listing", () => {
   it("lists every issue once over pages of 100, walking by update time, and skips pull requests", async () => {
@@ -34,14 +45,10 @@ describe("GitHub adapter: full listing", () => {
   });
 
   it("a page wholly within one second goes on by page number within that second", async () => {
-    const bed = await served({ total: 12, pullEvery: 0 });
-    const same = new Date(bed.fake.repo.nowMs - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
+    const { bed, same } = await inOneSecond(12);
     bed.fake.repo.create({ title: "later" });
     const pages = await listAll(bed.adapter, null, 5);
-    expect(new Set(ids(pages))).toEqual(
-      new Set(bed.fake.repo.visibleIssues().map((i) => `acme/widgets#${i.number}`)),
-    );
+    expect(new Set(ids(pages))).toEqual(visibleKeys(bed));
     const asked = bed.fake.log.map((r) => new URLSearchParams(r.query));
     // The second is listed once more (from its first page), and that pass saw as many of its issues: done.
     expect(asked.map((q) => [q.get("since"), q.get("page")])).toEqual([
@@ -55,33 +62,27 @@ describe("GitHub adapter: full listing", () => {
   });
 
   it("lists a second of more than a page again while issues leave it mid-walk, so none is skipped", async () => {
-    const bed = await served({ total: 12, pullEvery: 0 });
-    const same = new Date(bed.fake.repo.nowMs - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
+    const { bed } = await inOneSecond(12);
     // After the first and the third page served (pages of 5, all within that second), an issue already served
-    // leaves the second: edited, then deleted. Every later issue moves one place back, and the one at the next page's start with it.
+    // leaves the second: edited, then deleted. Every later issue moves one place back, and the one at the next
+    // page's start with it.
     bed.fake.afterListingPage = (served) => {
       if (served === 1) bed.fake.repo.update(1, { title: "edited mid-listing" });
       if (served === 3) bed.fake.repo.delete(7);
     };
     const pages = await listAll(bed.adapter, null, 5);
     const listed = new Set(ids(pages));
-    for (const issue of bed.fake.repo.visibleIssues())
-      expect(listed).toContain(`acme/widgets#${issue.number}`);
+    for (const key of visibleKeys(bed)) expect(listed).toContain(key);
     // Three passes through the second: the second saw one issue fewer than the first, the third as many.
     const asked = bed.fake.log.map((r) => new URLSearchParams(r.query).get("page") ?? "1");
     expect(asked.join(" ")).toBe("1 2 3 1 2 3 1 2 3");
   });
 
   it("walks a second by the server's own pages when it serves fewer issues than asked", async () => {
-    const bed = await served({ total: 12, pullEvery: 0, maxPerPage: 4 });
-    const same = new Date(bed.fake.repo.nowMs - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
+    const { bed } = await inOneSecond(12, { maxPerPage: 4 });
     bed.fake.repo.create({ title: "later" });
     const pages = await listAll(bed.adapter, null, 5);
-    expect(new Set(ids(pages))).toEqual(
-      new Set(bed.fake.repo.visibleIssues().map((i) => `acme/widgets#${i.number}`)),
-    );
+    expect(new Set(ids(pages))).toEqual(visibleKeys(bed));
     expect(pages.every((p) => p.received > 0)).toBe(true);
   });
 
