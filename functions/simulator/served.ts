@@ -78,14 +78,24 @@ export function serveTask(data: ServedData, index: number): UpstreamRecord {
 
 export type SnapshotTask = { id: string; title: string; status: TaskStatus; updated_at: string };
 
-/** The live tasks among the first `count` indexes, in index order, without those served invalid. */
-export function* liveSnapshot(data: ServedData, count: number): Generator<SnapshotTask> {
+/**
+ * The live tasks among the first `count` indexes, in index order, each with how its current version is served
+ * broken, if it is (see invalidKind).
+ */
+function* liveVersions(data: ServedData, count: number) {
   const seed = seed32(data.settings.seed);
   for (let index = 0; index < count; index++) {
     const o = data.overlay.get(index);
     if (o?.deleted) continue;
-    if (invalidKind(data.settings, seed, index, o?.rev ?? 0) !== undefined) continue;
-    const c = o ?? originalContent(seed, index);
+    yield { index, seed, kind: invalidKind(data.settings, seed, index, o?.rev ?? 0) };
+  }
+}
+
+/** The live tasks among the first `count` indexes, in index order, without those served invalid. */
+export function* liveSnapshot(data: ServedData, count: number): Generator<SnapshotTask> {
+  for (const { index, seed, kind } of liveVersions(data, count)) {
+    if (kind !== undefined) continue;
+    const c = contentOf(data.overlay, seed, index);
     const id = servedId(data.settings, index);
     yield { id, title: c.title, status: c.status, updated_at: servedTime(data, seed, index) };
   }
@@ -93,14 +103,9 @@ export function* liveSnapshot(data: ServedData, count: number): Generator<Snapsh
 
 /** Ids of the live tasks among the first `count` indexes whose current version is served invalid. */
 export function invalidLiveIds(data: ServedData, count: number): string[] {
+  if (data.settings.invalid_rate === 0) return [];
   const out: string[] = [];
-  if (data.settings.invalid_rate === 0) return out;
-  const seed = seed32(data.settings.seed);
-  for (let index = 0; index < count; index++) {
-    const o = data.overlay.get(index);
-    if (o?.deleted) continue;
-    if (invalidKind(data.settings, seed, index, o?.rev ?? 0) !== undefined)
-      out.push(servedId(data.settings, index));
-  }
+  for (const { index, kind } of liveVersions(data, count))
+    if (kind !== undefined) out.push(servedId(data.settings, index));
   return out;
 }
