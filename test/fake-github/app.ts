@@ -319,7 +319,8 @@ function listingQuery(p: URLSearchParams, maxPerPage: number): ListingQuery | { 
   };
 }
 
-function compareBy(sort: "created" | "updated", direction: "asc" | "desc") {
+/** The listing's order for `sort` and `direction`; issue numbers break ties (GitHub documents none). */
+export function compareBy(sort: "created" | "updated", direction: "asc" | "desc") {
   const key = sort === "created" ? "created_at" : "updated_at";
   const sign = direction === "asc" ? 1 : -1;
   return (a: FakeIssue, b: FakeIssue) => sign * (a[key].localeCompare(b[key]) || a.number - b.number);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { UpstreamDeferred } from "../../functions/upstreams/adapter";
 import { quotaKey } from "../../functions/upstreams/github/http";
 import { encodeWalk, MAX_STALLED_PAGES } from "../../functions/upstreams/github/walk";
-import type { FakeGithubOptions } from "../fake-github/app";
+import { compareBy, type FakeGithubOptions } from "../fake-github/app";
 import { issueKey, listAll, TEST_TOKEN, type Testbed } from "../fake-github/harness";
 import { failureOf, ids, served } from "./github-adapter-support";
 
@@ -98,9 +98,7 @@ describe("GitHub adapter: full listing", () => {
 
   it("an issue that leaves or changes behind the walk moves nothing out of it", async () => {
     const bed = await served({ total: 200, pullEvery: 0 });
-    const byUpdate = bed.fake.repo
-      .visible()
-      .sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.number - b.number);
+    const byUpdate = bed.fake.repo.visible().sort(compareBy("updated", "asc"));
     const [first, second, third] = byUpdate;
     const originalTitle = third!.title;
     // After page 1 (the oldest updates): one served issue deleted, one transferred, one edited. Counted by

@@ -5,7 +5,7 @@ import parsePrometheus from "parse-prometheus-text-format";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { githubAdapterFromConfig } from "../../functions/upstreams/github/from-config";
 import type { GithubFetch } from "../../functions/upstreams/github/http";
-import { FakeGithub, type FakeGithubOptions } from "../fake-github/app";
+import { compareBy, FakeGithub, type FakeGithubOptions } from "../fake-github/app";
 import { issueKey, TEST_TOKEN } from "../fake-github/harness";
 import { githubPropertyTest } from "./github-property";
 import type { Harness, HarnessOptions, MakeHarness } from "./harness";
@@ -140,9 +140,7 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       fake.repo.delete(2);
       fake.repo.transfer(3, 31337);
       // Deleted once the next listing has served it (its oldest update is on the first page).
-      const oldest = fake.repo
-        .visibleIssues()
-        .sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.number - b.number)[0]!.number;
+      const oldest = fake.repo.visibleIssues().sort(compareBy("updated", "asc"))[0]!.number;
       fake.afterListingPage = () => {
         fake.repo.delete(oldest);
         fake.afterListingPage = null;
