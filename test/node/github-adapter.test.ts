@@ -17,6 +17,14 @@ async function inOneSecond(total: number, fakeOptions: FakeGithubOptions = {}) {
   return { bed, same };
 }
 
+/** As inOneSecond(14), but 1 and 2 five seconds earlier: the walk's first page ends part-way into the second. */
+async function entersPartWay() {
+  const { bed, same } = await inOneSecond(14);
+  const earlier = new Date(Date.parse(same) - 5_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  for (const n of [1, 2]) bed.fake.repo.items.get(n)!.updated_at = earlier;
+  return { bed, same };
+}
+
 const visibleKeys = (bed: Testbed) => new Set(bed.fake.repo.visibleIssues().map((i) => issueKey(i.number)));
 
 describe("GitHub adapter: full listing", () => {
@@ -50,7 +58,7 @@ describe("GitHub adapter: full listing", () => {
     const pages = await listAll(bed.adapter, null, 5);
     expect(new Set(ids(pages))).toEqual(visibleKeys(bed));
     const asked = bed.fake.log.map((r) => new URLSearchParams(r.query));
-    // The second is listed once more (from its first page), and that pass saw as many of its issues: done.
+    // The second is listed once more (from its first page), and that pass saw the same issues: done.
     expect(asked.map((q) => [q.get("since"), q.get("page")])).toEqual([
       [null, null],
       [same, "2"],
@@ -73,9 +81,59 @@ describe("GitHub adapter: full listing", () => {
     const pages = await listAll(bed.adapter, null, 5);
     const listed = new Set(ids(pages));
     for (const key of visibleKeys(bed)) expect(listed).toContain(key);
-    // Three passes through the second: the second saw one issue fewer than the first, the third as many.
+    // Three passes through the second: the second saw one issue fewer than the first, the third the same ones.
     const asked = bed.fake.log.map((r) => new URLSearchParams(r.query).get("page") ?? "1");
     expect(asked.join(" ")).toBe("1 2 3 1 2 3 1 2 3");
+  });
+
+  it("goes on to the next pass at once when a pass's last page comes back empty", async () => {
+    const { bed } = await inOneSecond(11);
+    // Pages of 5: after the second served, 1 is deleted, and the third page (which held 11) is now past the end.
+    bed.fake.afterListingPage = (served) => {
+      if (served === 2) bed.fake.repo.delete(1);
+    };
+    const pages = await listAll(bed.adapter, null, 5);
+    const listed = new Set(ids(pages));
+    for (const key of visibleKeys(bed)) expect(listed).toContain(key);
+    // The engine stops a listing on an empty page that hands out a cursor: none does.
+    expect(pages.filter((p) => p.received === 0 && p.nextCursor !== null)).toEqual([]);
+    const asked = bed.fake.log.map((r) => new URLSearchParams(r.query).get("page") ?? "1");
+    expect(asked.join(" ")).toBe("1 2 3 1 2 1 2");
+    // The empty page's request counts with the page that followed it.
+    expect(pages.reduce((n, p) => n + p.attempts, 0)).toBe(asked.length);
+  });
+
+  it("passes through a second the walk enters part-way through a page as well, so none is skipped", async () => {
+    const { bed, same } = await entersPartWay();
+    // The walk comes to the second from the page of 1 and 2, so its first page in that second is asked `since` it.
+    // After that page served, 3 leaves the second; 8 would then slip back over the next page boundary.
+    bed.fake.afterListingPage = (served) => {
+      if (served === 2) bed.fake.repo.update(3, { title: "left the second" });
+    };
+    const pages = await listAll(bed.adapter, null, 5);
+    expect(new Set(ids(pages))).toEqual(visibleKeys(bed));
+    const asked = bed.fake.log
+      .map((r) => new URLSearchParams(r.query))
+      .filter((q) => q.get("since") === same);
+    expect(asked.map((q) => q.get("page") ?? "1").join(" ")).toBe("1 2 3 1 2 3 1 2 3");
+  });
+
+  it("lists a second again when an issue joins it as another leaves, so the joiner is served", async () => {
+    const { bed, same } = await entersPartWay();
+    const repo = bed.fake.repo;
+    // The second pass through it: after its first page, issue 2 is edited and stamped with that past second
+    // (GitHub's clock behind, or a lagging replica), so it joins the second ahead of every served issue; after its
+    // second page, 9 leaves it. That pass counts twelve issues, as the first did, without ever seeing 2's edit.
+    bed.fake.afterListingPage = (served) => {
+      if (served === 5)
+        Object.assign(repo.items.get(2)!, { title: "joined a past second", updated_at: same });
+      if (served === 6) repo.update(9, { title: "left the second" });
+    };
+    const pages = await listAll(bed.adapter, null, 5);
+    const titles = new Map(pages.flatMap((p) => p.live.map((r) => [r.id, r.title] as const)));
+    expect(titles.get(issueKey(2))).toBe("joined a past second");
+    expect(titles.get(issueKey(9))).toBe("left the second");
+    expect(new Set(titles.keys())).toEqual(visibleKeys(bed));
   });
 
   it("walks a second by the server's own pages when it serves fewer issues than asked", async () => {

@@ -1,4 +1,5 @@
-// The GitHub adapter's pure parts: Link parsing, which next links are followed, external ids, times, status.
+// The GitHub adapter's pure parts: Link parsing, which next links are followed, external ids, times, status, rate
+// limits (the listing walk's are in github-walk.test.ts).
 import { describe, expect, it } from "vitest";
 import { classifyItem, statusOf } from "../../functions/upstreams/github/issue";
 import { nextLink, refuseLink } from "../../functions/upstreams/github/link";
@@ -11,15 +12,6 @@ import {
   listingUrl,
   parseRepo,
 } from "../../functions/upstreams/github/repo";
-import {
-  decodeWalk,
-  encodeWalk,
-  MAX_STALLED_PAGES,
-  nextWalk,
-  servedBefore,
-  stalledPages,
-  walkStart,
-} from "../../functions/upstreams/github/walk";
 
 const repo = parseRepo("Acme/Widgets")!;
 const mapping = { repo, inProgressLabel: "in progress" };
@@ -192,120 +184,5 @@ describe("GitHub rate-limit headers", () => {
 
   it("waits at least a minute for a secondary limit without a hint, then doubles", () => {
     expect([1, 2, 3].map(secondaryBackoffMs)).toEqual([60_000, 120_000, 240_000]);
-  });
-});
-
-describe("GitHub listing walk", () => {
-  const walk = walkStart("2026-11-01T10:00:00.500Z", 3);
-  const item = (number: number, at: string) => ({ number, updated_at: at });
-  const T = "2026-11-01T10:00:00Z";
-  const U = "2026-11-01T10:00:05Z";
-
-  it("starts from the watermark's second, and goes on from the last item's second, naming that second's issues", () => {
-    expect(walk).toEqual({ since: T, page: 1, per_page: 3, served: [] });
-    expect(nextWalk(walk, [item(1, T), item(2, U), item(3, U)], true)).toEqual({
-      since: U,
-      page: 1,
-      per_page: 3,
-      served: [2, 3],
-    });
-    expect(nextWalk(walk, [item(1, T)], false)).toBeNull();
-  });
-
-  it("drops only the named issues of the since second when they come again", () => {
-    const next = nextWalk(walk, [item(1, T), item(2, U), item(3, U)], true)!;
-    expect(
-      [item(2, U), item(3, U), item(4, U), item(2, "2026-11-01T10:00:06Z")].map((i) => servedBefore(next, i)),
-    ).toEqual([true, true, false, false]);
-  });
-
-  it("goes on by page number inside one second, after a page out of order, or with nothing readable", () => {
-    expect(nextWalk(walk, [item(1, U), item(2, U), item(3, U)], true)).toMatchObject({ since: U, page: 2 });
-    const inside = { ...walk, since: U, page: 2, served: [1, 2, 3] };
-    expect(nextWalk(inside, [item(4, U), item(5, U), item(6, U)], true)).toMatchObject({ since: U, page: 3 });
-    // A future-dated issue first on a page says nothing of the issues after it: no jump to its second.
-    expect(nextWalk(walk, [item(9, "2099-01-01T00:00:00Z"), item(1, T), item(2, U)], true)).toMatchObject({
-      since: T,
-      page: 2,
-    });
-    expect(nextWalk(walk, [{ number: "x" }, { updated_at: "soon" }], true)).toMatchObject({
-      since: T,
-      page: 2,
-    });
-  });
-
-  it("lists a second of more than a page again until a pass sees as many of its issues as the one before", () => {
-    const V = "2026-11-01T10:00:09Z";
-    // A page wholly of U starts a pass through U, having seen those three.
-    const first = nextWalk(walk, [item(1, U), item(2, U), item(3, U)], true)!;
-    expect(first).toEqual({
-      since: U,
-      page: 2,
-      per_page: 3,
-      served: [1, 2, 3],
-      pass: { seen: 3, before: null, pages: 1 },
-    });
-    const second = nextWalk(first, [item(4, U), item(5, U), item(6, U)], true)!;
-    expect(second).toMatchObject({ since: U, page: 3, pass: { seen: 6, before: null, pages: 2 } });
-    // The pass ends where the walk leaves U: U is listed again from its first page.
-    const again = nextWalk(second, [item(7, U), item(8, V), item(9, V)], true)!;
-    expect(again).toEqual({ ...second, page: 1, served: [], pass: { seen: 0, before: 7, pages: 3 } });
-    // One issue fewer (one left U meanwhile): once more.
-    let walked = nextWalk(again, [item(1, U), item(2, U), item(4, U)], true)!;
-    walked = nextWalk(walked, [item(5, U), item(6, U), item(7, U)], true)!;
-    const third = nextWalk(walked, [item(8, V), item(9, V), item(10, V)], true)!;
-    expect(third).toMatchObject({ since: U, page: 1, pass: { seen: 0, before: 6, pages: 6 } });
-    expect(stalledPages(third)).toBe(6);
-    // As many as the pass before: the walk goes on from V.
-    walked = nextWalk(third, [item(1, U), item(2, U), item(4, U)], true)!;
-    walked = nextWalk(walked, [item(5, U), item(6, U), item(7, U)], true)!;
-    expect(nextWalk(walked, [item(8, V), item(9, V), item(10, "2026-11-01T10:00:10Z")], true)).toEqual({
-      since: "2026-11-01T10:00:10Z",
-      page: 1,
-      per_page: 3,
-      served: [10],
-    });
-    // At the listing's end as well: the pass decides, then the walk ends.
-    expect(nextWalk(second, [item(7, U)], false)).toMatchObject({ page: 1, pass: { before: 7 } });
-    expect(nextWalk({ ...second, pass: { seen: 3, before: 4, pages: 2 } }, [item(7, U)], false)).toBeNull();
-    // A pass of one page (U now fits on it) skipped nothing, whatever it saw.
-    expect(nextWalk(again, [item(1, U), item(8, V), item(9, V)], true)).toEqual({
-      since: V,
-      page: 1,
-      per_page: 3,
-      served: [8, 9],
-    });
-  });
-
-  it("pages by the server's size when it serves fewer than asked on a page that is not its last", () => {
-    // Two issues of U, more after them: the server pages by two. This page is wholly U, so U goes on by page 2.
-    expect(nextWalk(walk, [item(1, U), item(2, U)], true)).toEqual({
-      since: U,
-      page: 2,
-      per_page: 2,
-      served: [1, 2],
-      pass: { seen: 2, before: null, pages: 1 },
-    });
-    expect(nextWalk(walk, [item(1, T), item(2, U)], true)).toMatchObject({ since: U, page: 1, per_page: 2 });
-    // Its last page may be short: nothing follows it.
-    expect(nextWalk(walk, [item(1, U)], false)).toBeNull();
-  });
-
-  it("reads back only cursors it wrote", () => {
-    const next = nextWalk(walk, [item(1, T), item(2, U)], true)!;
-    expect(decodeWalk(encodeWalk(next))).toEqual(next);
-    const inPass = nextWalk(walk, [item(1, U), item(2, U), item(3, U)], true)!;
-    expect(decodeWalk(encodeWalk(inPass))).toEqual(inPass);
-    for (const bad of [
-      "",
-      "{",
-      "[]",
-      '{"since":null}',
-      JSON.stringify({ ...next, page: 0 }),
-      JSON.stringify({ ...next, extra: 1 }),
-      JSON.stringify({ ...next, pass: { seen: -1, before: null, pages: 1 } }),
-      JSON.stringify({ ...next, pass: { seen: 0, before: null, pages: MAX_STALLED_PAGES + 1 } }),
-    ])
-      expect(decodeWalk(bad), bad).toBeNull();
   });
 });

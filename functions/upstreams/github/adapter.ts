@@ -21,6 +21,7 @@ import {
   nextWalk,
   servedBefore,
   stalledPages,
+  startsPassAgain,
   type Walk,
   walkStart,
   walkUrl,
@@ -71,19 +72,33 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
   async function fetchPage(req: PageRequest): Promise<FetchedPage> {
     const perPage = Math.min(GITHUB_MAX_PER_PAGE, Math.max(1, Math.floor(req.limit)));
     const walk = req.cursor === null ? walkStart(req.updatedSince, perPage) : walkOf(req.cursor, perPage);
-    const url = walkUrl(root, options.repo, walk);
     // Only the first page of an incremental listing is asked conditionally (see rememberEtag).
     const conditional = req.cursor === null && req.updatedSince !== null;
-    const etag = conditional ? await storedEtag(url) : null;
     try {
-      const answer = await http.send(url, { accept: [200, 304], etag, signal: req.signal });
-      if (answer.status === 304) return await notModifiedPage(answer);
-      const page = await pageOf(answer, url, walk);
-      if (conditional) await rememberEtag(url, answer, page);
-      return page;
+      const page = await fetchWalk(walk, conditional, req.signal);
+      const next = page.nextCursor === null ? null : decodeWalk(page.nextCursor);
+      // A pass through a second whose last page came back empty (issues left the second behind the pass) goes on to
+      // the next pass at once: the engine stops a listing on an empty page that hands out a cursor.
+      if (!isEmpty(page) || next === null || !startsPassAgain(next)) return page;
+      const after = await fetchWalk(next, false, req.signal);
+      return {
+        ...after,
+        attempts: page.attempts + after.attempts,
+        retried: [...page.retried, ...after.retried],
+      };
     } finally {
       await http.persistQuota();
     }
+  }
+
+  async function fetchWalk(walk: Walk, conditional: boolean, signal?: AbortSignal): Promise<FetchedPage> {
+    const url = walkUrl(root, options.repo, walk);
+    const etag = conditional ? await storedEtag(url) : null;
+    const answer = await http.send(url, { accept: [200, 304], etag, signal });
+    if (answer.status === 304) return await notModifiedPage(answer);
+    const page = await pageOf(answer, url, walk);
+    if (conditional) await rememberEtag(url, answer, page);
+    return page;
   }
 
   /**
@@ -227,6 +242,8 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
     confirmDeleted,
   };
 }
+
+const isEmpty = (page: FetchedPage) => page.received === 0 && page.ignored === 0 && !page.notModified;
 
 /** Upstream's clock from its `Date` header (second resolution), or null when it sent none we can read. */
 export function upstreamNow(headers: Headers): string | null {

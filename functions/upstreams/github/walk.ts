@@ -8,8 +8,8 @@
 // walk has not passed. `since` is inclusive ("updated at or after"), so the cursor names the issues of that second
 // already served, and they are dropped when they come again. Only a page wholly within one second (more than a
 // page of issues updated in the same second, as a bulk edit can do) goes on by page number within that second,
-// and such a second is then listed again until a pass through it sees as many of its issues as the pass before
-// (see `pass`).
+// and such a second is then listed again until a pass through it sees the same issues as the pass before (see
+// `pass`).
 import { z } from "zod";
 import { itemNumber } from "./issue";
 import { MAX_CURSOR_LENGTH } from "./link";
@@ -25,7 +25,47 @@ export const GITHUB_MAX_PER_PAGE = 100;
  */
 export const MAX_STALLED_PAGES = 1000;
 
+const pagesSchema = z.number().int().min(1).max(MAX_STALLED_PAGES);
+
 const SECOND = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+/**
+ * Issues seen in a pass: how many, and `digest`, a sum of a hash of each one's number (mod 2^32), which does not
+ * depend on the order they came in. Two passes that saw the same issues have equal digests; two that saw different
+ * ones, even as many (one issue joined the second as another left it), differ save by a 1-in-2^32 chance.
+ */
+const seenSchema = z
+  .object({
+    count: z.number().int().min(0),
+    digest: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+  })
+  .strict();
+type Seen = z.infer<typeof seenSchema>;
+
+/** murmur3's 32-bit finalizer: spreads an issue number over all 32 bits, so nearby numbers sum apart. */
+function mix32(n: number): number {
+  let h = (n ^ Math.floor(n / 2 ** 32)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const NOTHING_SEEN: Seen = { count: 0, digest: 0 };
+
+function seeing(seen: Seen, numbers: number[]): Seen {
+  let { count, digest } = seen;
+  for (const n of numbers) {
+    count++;
+    digest = (digest + mix32(n)) >>> 0;
+  }
+  return { count, digest };
+}
+
+const sameIssues = (a: Seen, b: Seen | null) => b !== null && a.count === b.count && a.digest === b.digest;
 
 const walkSchema = z
   .object({
@@ -39,16 +79,18 @@ const walkSchema = z
      * A pass by page number through the `since` second, which holds more than a page of issues. An issue of that
      * second that leaves it meanwhile (edited, deleted, transferred) moves every later one a place back, and the
      * one at the next page's start is never served. So the second is listed again from its first page, until a
-     * pass sees as many of its issues as the pass before: then none left it during that pass, which skipped none.
+     * pass sees the same issues as the pass before: then none left it during that pass, which skipped none. (Nor
+     * did one join it, unless it took the place of one that left after it was served: an issue can only join a
+     * past second when GitHub's clock or a replica lags; the next listing's overlap or the daily full one serves it.)
      */
     pass: z
       .object({
-        /** Issues of the `since` second seen in this pass so far. */
-        seen: z.number().int().min(0),
+        /** The issues of the `since` second seen in this pass so far. */
+        seen: seenSchema,
         /** What the pass before saw; null in the first. */
-        before: z.number().int().min(0).nullable(),
+        before: seenSchema.nullable(),
         /** Pages asked within this second, over every pass. */
-        pages: z.number().int().min(1).max(MAX_STALLED_PAGES),
+        pages: pagesSchema,
       })
       .strict()
       .optional(),
@@ -72,11 +114,31 @@ export const walkUrl = (root: ApiRoot, repo: RepoRef, walk: Walk): string =>
 
 export const encodeWalk = (walk: Walk): string => JSON.stringify(walk);
 
+/** A pass as cursors kept it before it kept its issues' digest: `seen` and `before` were bare counts. */
+const countedPassSchema = z
+  .object({
+    seen: z.number().int().min(0),
+    before: z.number().int().min(0).nullable(),
+    pages: pagesSchema,
+  })
+  .strict();
+
+/**
+ * A cursor written while a pass kept only counts (countedPassSchema) goes on with a new pass from the second's first
+ * page: what the pass before it saw cannot be compared.
+ */
+function upgradePass(value: unknown): unknown {
+  const counted = countedPassSchema.safeParse((value as { pass?: unknown } | null)?.pass);
+  if (!counted.success) return value;
+  const restarted = { seen: NOTHING_SEEN, before: null, pages: counted.data.pages };
+  return { ...(value as object), page: 1, served: [], pass: restarted };
+}
+
 /** A cursor this module wrote, or null for anything else. */
 export function decodeWalk(cursor: string): Walk | null {
   if (!cursor.startsWith("{") || cursor.length > MAX_CURSOR_LENGTH) return null;
   try {
-    const parsed = walkSchema.safeParse(JSON.parse(cursor));
+    const parsed = walkSchema.safeParse(upgradePass(JSON.parse(cursor)));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -102,6 +164,16 @@ export function servedBefore(walk: Walk, item: unknown): boolean {
   return key !== undefined && key.at === walk.since && walk.served.includes(key.number);
 }
 
+/** A pass through a second by page number, at its first page, which held `numbers` of the second's issues. */
+const firstPass = (numbers: number[]): NonNullable<Walk["pass"]> => ({
+  seen: seeing(NOTHING_SEEN, numbers),
+  before: null,
+  pages: 1,
+});
+
+/** Whether this walk lists its second again from the first page: a pass through it ended, seeing other issues. */
+export const startsPassAgain = (walk: Walk): boolean => walk.pass !== undefined && walk.page === 1;
+
 /** Pages this walk has asked without its update times moving on (see MAX_STALLED_PAGES). */
 export const stalledPages = (walk: Walk): number => walk.pass?.pages ?? walk.page;
 
@@ -110,8 +182,8 @@ export const stalledPages = (walk: Walk): number => walk.pass?.pages ?? walk.pag
  * from the last item's update second, naming this page's issues of that second. A page that got no further than
  * `since` (all one second, or nothing readable), or that is not in the order asked (then its last time says
  * nothing of what comes after it), is followed by the next page number instead. A pass through a second of more
- * than a page ends with its last page, and the second is listed again unless the pass saw as many of its issues
- * as the one before it (see `pass`).
+ * than a page ends with its last page, and the second is listed again unless the pass saw the same issues as the
+ * one before it (see `pass`).
  */
 export function nextWalk(given: Walk, items: unknown[], more: boolean): Walk | null {
   // A page short of what was asked, with more after it: the server pages by a smaller size (as a proxy might), and
@@ -122,16 +194,23 @@ export function nextWalk(given: Walk, items: unknown[], more: boolean): Walk | n
   const ordered = keys.every((k, i) => i === 0 || keys[i - 1]!.at <= k.at);
   const last = keys.at(-1)?.at;
   const numbered = !ordered || last === undefined || (walk.since !== null && last <= walk.since);
-  const pass = walk.pass && {
-    ...walk.pass,
-    seen: walk.pass.seen + keys.filter((k) => k.at === walk.since).length,
-    pages: walk.pass.pages + 1,
-  };
+  const ofSince = keys.filter((k) => k.at === walk.since).map((k) => k.number);
+  const pass = walk.pass
+    ? { ...walk.pass, seen: seeing(walk.pass.seen, ofSince), pages: walk.pass.pages + 1 }
+    : // The first page asked from a second, and wholly of it: a pass through that second starts here.
+      walk.page === 1 && ofSince.length >= walk.per_page
+      ? firstPass(ofSince)
+      : undefined;
   if (more && numbered) return { ...walk, page: walk.page + 1, ...(pass && { pass }) };
   // A pass of one page skips nothing: no page boundary for an issue to slip back over. Another pass serves the
   // second's issues again (served: none), so none of its pages is empty.
-  if (pass && walk.page > 1 && pass.seen !== pass.before)
-    return { ...walk, page: 1, served: [], pass: { seen: 0, before: pass.seen, pages: pass.pages } };
+  if (pass && walk.page > 1 && !sameIssues(pass.seen, pass.before))
+    return {
+      ...walk,
+      page: 1,
+      served: [],
+      pass: { seen: NOTHING_SEEN, before: pass.seen, pages: pass.pages },
+    };
   if (!more || last === undefined) return null;
   const served = keys.filter((k) => k.at === last).map((k) => k.number);
   const next = {
@@ -143,5 +222,5 @@ export function nextWalk(given: Walk, items: unknown[], more: boolean): Walk | n
   if (served.length < walk.per_page) return next;
   // A page wholly of that second: asked again from it, its first page would be these same issues. A pass through
   // the second by page number starts, having seen them.
-  return { ...next, page: 2, pass: { seen: served.length, before: null, pages: 1 } };
+  return { ...next, page: 2, pass: firstPass(served) };
 }
