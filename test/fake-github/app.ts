@@ -19,6 +19,8 @@ export type FakeGithubOptions = Partial<DatasetOptions> & {
   anonymousQuotaLimit?: number;
   /** The largest page served (GitHub's: 100). Lower, the server pages by its own size, as a proxy might. */
   maxPerPage?: number;
+  /** How long a quota window lasts (GitHub's: an hour); shorter keeps a test's clock steps small. */
+  quotaWindowMs?: number;
 };
 
 type Quota = { limit: number; remaining: number; resetSec: number };
@@ -37,6 +39,7 @@ export class FakeGithub {
   readonly token: string | null;
   readonly isPublic: boolean;
   readonly maxPerPage: number;
+  readonly quotaWindowMs: number;
   readonly quotas: Record<Identity, Quota>;
   /** The next `times` requests are refused by a secondary limit. */
   secondary: SecondaryLimit | null = null;
@@ -64,7 +67,8 @@ export class FakeGithub {
     this.token = options.token ?? null;
     this.isPublic = options.public ?? this.token === null;
     this.maxPerPage = options.maxPerPage ?? 100;
-    const resetSec = Math.floor((this.repo.nowMs + HOUR_MS) / 1000);
+    this.quotaWindowMs = options.quotaWindowMs ?? HOUR_MS;
+    const resetSec = Math.floor((this.repo.nowMs + this.quotaWindowMs) / 1000);
     this.quotas = {
       token: { limit: options.quotaLimit ?? 5000, remaining: options.quotaLimit ?? 5000, resetSec },
       anonymous: {
@@ -97,10 +101,19 @@ export class FakeGithub {
     return `https://github.com/${this.owner}/${this.name}/${issue.pull_request ? "pull" : "issues"}/${issue.number}`;
   }
 
-  /** Sets the quota left for the token (reset in an hour of GitHub's time unless given). */
-  setQuota(remaining: number, resetInMs = HOUR_MS): void {
+  /** A test's starting point: the token's quota window has `remaining` requests left and resets in `resetInMs`. */
+  setQuota(remaining: number, resetInMs = this.quotaWindowMs): void {
     this.quotas.token.remaining = remaining;
     this.quotas.token.resetSec = Math.floor((this.repo.nowMs + resetInMs) / 1000);
+  }
+
+  /**
+   * The token's other users spend its quota down to `remaining` within the current window (a window that has ended
+   * renews first). The reset does not move, as GitHub's never does within a window.
+   */
+  spendQuota(remaining: number): void {
+    const quota = this.quota("token");
+    quota.remaining = Math.min(quota.remaining, remaining);
   }
 
   private routes(): Hono {
@@ -184,7 +197,7 @@ export class FakeGithub {
     const quota = this.quotas[who];
     if (this.repo.nowMs >= quota.resetSec * 1000) {
       quota.remaining = quota.limit;
-      quota.resetSec = Math.floor((this.repo.nowMs + HOUR_MS) / 1000);
+      quota.resetSec = Math.floor((this.repo.nowMs + this.quotaWindowMs) / 1000);
     }
     return quota;
   }

@@ -53,8 +53,9 @@ const step = fc.oneof(
       mode: fc.constantFrom("full" as const, "incremental" as const),
       // Changes made after this many pages of the run's listing are served.
       midListing: fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), change), { minLength: 1, maxLength: 3 }),
-      // Requests left before GitHub's quota resets: the run stops short of it, ends deferred, and its retries
-      // after the reset go on from its cursor while the changes go on too.
+      // Requests left in GitHub's quota window (the token's other users spent the rest; the window's reset stays
+      // where it was): the run stops short of it, ends deferred, and its retries after the reset go on from its
+      // cursor while the changes go on too.
       quota: fc.option(fc.integer({ min: 6, max: 12 }), { freq: 3 }),
     }),
   },
@@ -110,7 +111,8 @@ export function githubPropertyTest(open: OpenSetup, numRuns: number) {
         fc.constantFrom(100, 5),
         async (steps, maxPerPage) => {
           const { h, fake, close } = await open(
-            { total: 60, pullEvery: 7, maxPerPage },
+            // Quota windows of 10 minutes: a deferred run's retry steps GitHub's clock by minutes, not an hour.
+            { total: 60, pullEvery: 7, maxPerPage, quotaWindowMs: 10 * 60_000 },
             // Pages of 8 issues: a listing of 60 numbers spans several pages, so changes land between them.
             { SYNC_PAGE_SIZE: "8", SYNC_MAX_DELETE_SHARE: "1", SYNC_MAX_CONFIRMATIONS: "1000" },
           );
@@ -141,7 +143,7 @@ export function githubPropertyTest(open: OpenSetup, numRuns: number) {
               fake.afterListingPage = (page) => {
                 for (const [after, c] of pending) if (after === page) apply(fake.repo, c);
               };
-              if (s.quota !== null) fake.setQuota(s.quota, 10 * 60_000);
+              if (s.quota !== null) fake.spendQuota(s.quota);
               await run(s.mode, pending.length > 0);
               fake.afterListingPage = null;
               // Our clock reads GitHub's: a run takes at least a second of it, as a real one would.
