@@ -103,6 +103,25 @@ describe("GitHub adapter: full listing", () => {
     expect(pages.reduce((n, p) => n + p.attempts, 0)).toBe(asked.length);
   });
 
+  it("follows a page whose issues were all served before, when issues joined the second ahead of them", async () => {
+    const { bed, same } = await inOneSecond(25);
+    const repo = bed.fake.repo;
+    // 1 to 5 are newer; the walk's first page is 6 to 10, wholly of `same`, and starts a pass through it.
+    for (const n of [1, 2, 3, 4, 5]) repo.items.get(n)!.updated_at = new Date(repo.nowMs).toISOString();
+    // Then 1 to 5 are edited and stamped with that past second (a lagging replica): they join it ahead of 6, and
+    // the pass's second page holds 6 to 10 again, every one served before.
+    bed.fake.afterListingPage = (served) => {
+      if (served !== 1) return;
+      for (const n of [1, 2, 3, 4, 5])
+        Object.assign(repo.items.get(n)!, { title: `lagged ${n}`, updated_at: same });
+    };
+    const pages = await listAll(bed.adapter, null, 5);
+    expect(pages.filter((p) => p.received === 0 && p.nextCursor !== null)).toEqual([]);
+    const titles = new Map(pages.flatMap((p) => p.live.map((r) => [r.id, r.title] as const)));
+    expect(new Set(titles.keys())).toEqual(visibleKeys(bed));
+    for (const n of [1, 2, 3, 4, 5]) expect(titles.get(issueKey(n))).toBe(`lagged ${n}`);
+  });
+
   it("passes through a second the walk enters part-way through a page as well, so none is skipped", async () => {
     const { bed, same } = await entersPartWay();
     // The walk comes to the second from the page of 1 and 2, so its first page in that second is asked `since` it.

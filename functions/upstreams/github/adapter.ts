@@ -21,7 +21,6 @@ import {
   nextWalk,
   servedBefore,
   stalledPages,
-  startsPassAgain,
   type Walk,
   walkStart,
   walkUrl,
@@ -75,17 +74,22 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
     // Only the first page of an incremental listing is asked conditionally (see rememberEtag).
     const conditional = req.cursor === null && req.updatedSince !== null;
     try {
-      const page = await fetchWalk(walk, conditional, req.signal);
-      const next = page.nextCursor === null ? null : decodeWalk(page.nextCursor);
-      // A pass through a second whose last page came back empty (issues left the second behind the pass) goes on to
-      // the next pass at once: the engine stops a listing on an empty page that hands out a cursor.
-      if (!isEmpty(page) || next === null || !startsPassAgain(next)) return page;
-      const after = await fetchWalk(next, false, req.signal);
-      return {
-        ...after,
-        attempts: page.attempts + after.attempts,
-        retried: [...page.retried, ...after.retried],
-      };
+      let page = await fetchWalk(walk, conditional, req.signal);
+      // Inside a pass through one second, a page can bring nothing and still lead on: a pass's last page that came
+      // back empty (issues left the second behind it), or a page of issues all served before (issues joined the
+      // second ahead of them). The engine stops a listing on an empty page that hands out a cursor, so such a page
+      // is followed at once, a few times at most (a server that keeps answering empty pages is stopped there).
+      for (let followed = 0; followed < MAX_EMPTY_FOLLOWED && isEmpty(page); followed++) {
+        const next = page.nextCursor === null ? null : decodeWalk(page.nextCursor);
+        if (next?.pass === undefined) break;
+        const after = await fetchWalk(next, false, req.signal);
+        page = {
+          ...after,
+          attempts: page.attempts + after.attempts,
+          retried: [...page.retried, ...after.retried],
+        };
+      }
+      return page;
     } finally {
       await http.persistQuota();
     }
@@ -242,6 +246,9 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
     confirmDeleted,
   };
 }
+
+/** Empty pages inside a pass that one fetchPage follows (see fetchPage). */
+const MAX_EMPTY_FOLLOWED = 3;
 
 const isEmpty = (page: FetchedPage) => page.received === 0 && page.ignored === 0 && !page.notModified;
 

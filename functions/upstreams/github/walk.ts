@@ -171,9 +171,6 @@ const firstPass = (numbers: number[]): NonNullable<Walk["pass"]> => ({
   pages: 1,
 });
 
-/** Whether this walk lists its second again from the first page: a pass through it ended, seeing other issues. */
-export const startsPassAgain = (walk: Walk): boolean => walk.pass !== undefined && walk.page === 1;
-
 /** Pages this walk has asked without its update times moving on (see MAX_STALLED_PAGES). */
 export const stalledPages = (walk: Walk): number => walk.pass?.pages ?? walk.page;
 
