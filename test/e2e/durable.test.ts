@@ -2,7 +2,7 @@
 // and a client that hangs up mid-sync does not stop it — on Node (in-process driver) and on Workers under
 // wrangler dev (the Workflow drives it).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runWhenDone, startServer, type TestServer } from "./server";
+import { getPatiently, runWhenDone, startServer, type TestServer } from "./server";
 
 type Run = { id: number; status: string; counts: { fetched: number } };
 
@@ -46,7 +46,7 @@ for (const runtime of ["node", "workers"] as const) {
       await new Promise((r) => setTimeout(r, 400));
       hangUp.abort();
       expect(await request).toBeInstanceOf(Error);
-      const status = (await (await server.api("/api/sync/status")).json()) as Run & { running: boolean };
+      const status = await getPatiently<Run>(server, "/api/sync/status");
       const done = await runWhenDone<Run>(server, status.id);
       expect(done.status).toBe("success");
     });
