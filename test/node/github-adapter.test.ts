@@ -155,6 +155,27 @@ describe("GitHub adapter: full listing", () => {
     expect(new Set(titles.keys())).toEqual(visibleKeys(bed));
   });
 
+  it("serves an issue again when it changes within the second it was served in", async () => {
+    const bed = await served({ total: 8, pullEvery: 0 });
+    const repo = bed.fake.repo;
+    // 1 to 4 a few seconds apart, 5 to 8 in GitHub's current second: the first page (of 5) ends with 5.
+    const now = new Date(repo.nowMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (const issue of repo.visible())
+      issue.updated_at =
+        issue.number <= 4
+          ? new Date(repo.nowMs - (5 - issue.number) * 5_000).toISOString().replace(/\.\d{3}Z$/, "Z")
+          : now;
+    // Within that same second, 5 is edited again after the first page served it: its update time stays.
+    bed.fake.afterListingPage = (served) => {
+      if (served === 1) repo.update(5, { title: "edited in the same second" });
+    };
+    const pages = await listAll(bed.adapter, null, 5);
+    expect(repo.items.get(5)!.updated_at).toBe(now);
+    const titles = pages.flatMap((p) => p.live.filter((r) => r.id === issueKey(5)).map((r) => r.title));
+    expect(titles).toEqual([expect.any(String), "edited in the same second"]);
+    expect(new Set(ids(pages))).toEqual(visibleKeys(bed));
+  });
+
   it("walks a second by the server's own pages when it serves fewer issues than asked", async () => {
     const { bed } = await inOneSecond(12, { maxPerPage: 4 });
     bed.fake.repo.create({ title: "later" });

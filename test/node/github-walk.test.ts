@@ -1,6 +1,7 @@
 // The GitHub listing walk's pure part (functions/upstreams/github/walk.ts): where each next page is asked from,
 // the passes through a second of more than a page, the server's page size, and which cursors it reads back.
 import { describe, expect, it } from "vitest";
+import { MAX_CURSOR_LENGTH } from "../../functions/upstreams/github/link";
 import {
   decodeWalk,
   encodeWalk,
@@ -16,6 +17,8 @@ describe("GitHub listing walk", () => {
   const item = (number: number, at: string) => ({ number, updated_at: at });
   const T = "2026-11-01T10:00:00Z";
   const U = "2026-11-01T10:00:05Z";
+  /** A cursor's `served`: each issue number with its version (what a task keeps of it, hashed). */
+  const servedAs = (...numbers: number[]) => numbers.map((n) => [n, expect.any(Number)]);
 
   it("starts from the watermark's second, and goes on from the last item's second, naming that second's issues", () => {
     expect(walk).toEqual({ since: T, page: 1, per_page: 3, served: [] });
@@ -23,7 +26,7 @@ describe("GitHub listing walk", () => {
       since: U,
       page: 1,
       per_page: 3,
-      served: [2, 3],
+      served: servedAs(2, 3),
     });
     expect(nextWalk(walk, [item(1, T)], false)).toBeNull();
   });
@@ -33,6 +36,18 @@ describe("GitHub listing walk", () => {
     expect(
       [item(2, U), item(3, U), item(4, U), item(2, "2026-11-01T10:00:06Z")].map((i) => servedBefore(next, i)),
     ).toEqual([true, true, false, false]);
+  });
+
+  it("serves again an issue changed within the second it was served in, which keeps its update time", () => {
+    const first = { number: 2, updated_at: U, title: "First", state: "open", labels: [] };
+    const next = nextWalk(walk, [item(1, T), first, item(3, U)], true)!;
+    expect(servedBefore(next, first)).toBe(true);
+    expect(servedBefore(next, { ...first, title: "Second" })).toBe(false);
+    expect(servedBefore(next, { ...first, labels: [{ name: "In Progress" }] })).toBe(false);
+    expect(servedBefore(next, { ...first, comments: 3 })).toBe(true);
+    // A cursor written before versions names bare numbers: any version of those issues counts as served.
+    const before = decodeWalk(JSON.stringify({ since: U, page: 1, per_page: 3, served: [2, 3] }))!;
+    expect(servedBefore(before, { ...first, title: "Second" })).toBe(true);
   });
 
   it("goes on by page number inside one second, after a page out of order, or with nothing readable", () => {
@@ -61,7 +76,7 @@ describe("GitHub listing walk", () => {
       since: U,
       page: 2,
       per_page: 3,
-      served: [1, 2, 3],
+      served: servedAs(1, 2, 3),
       pass: { seen: counted(3), before: null, pages: 1 },
     });
     const second = nextWalk(first, [item(4, U), item(5, U), item(6, U)], true)!;
@@ -91,7 +106,7 @@ describe("GitHub listing walk", () => {
       since: "2026-11-01T10:00:10Z",
       page: 1,
       per_page: 3,
-      served: [10],
+      served: servedAs(10),
     });
     // At the listing's end as well: the pass decides, then the walk ends.
     expect(nextWalk(second, [item(7, U)], false)).toMatchObject({ page: 1, pass: { before: counted(7) } });
@@ -103,7 +118,7 @@ describe("GitHub listing walk", () => {
       since: V,
       page: 1,
       per_page: 3,
-      served: [8, 9],
+      served: servedAs(8, 9),
     });
   });
 
@@ -131,7 +146,7 @@ describe("GitHub listing walk", () => {
       w = nextWalk(w, pageOf([3, 5, 6]), true)!;
       w = nextWalk(w, pageOf([7], then), true)!;
     }
-    expect(w).toEqual({ since: V, page: 1, per_page: 3, served: [8, 9] });
+    expect(w).toEqual({ since: V, page: 1, per_page: 3, served: servedAs(8, 9) });
   });
 
   it("pages by the server's size when it serves fewer than asked on a page that is not its last", () => {
@@ -140,7 +155,7 @@ describe("GitHub listing walk", () => {
       since: U,
       page: 2,
       per_page: 2,
-      served: [1, 2],
+      served: servedAs(1, 2),
       pass: { seen: counted(2), before: null, pages: 1 },
     });
     expect(nextWalk(walk, [item(1, T), item(2, U)], true)).toMatchObject({ since: U, page: 1, per_page: 2 });
@@ -160,6 +175,9 @@ describe("GitHub listing walk", () => {
       '{"since":null}',
       JSON.stringify({ ...next, page: 0 }),
       JSON.stringify({ ...next, extra: 1 }),
+      JSON.stringify({ ...next, served: [[2, -1]] }),
+      JSON.stringify({ ...next, served: [[2, 2 ** 32]] }),
+      JSON.stringify({ ...next, served: [[2, 1, 1]] }),
       JSON.stringify({ ...next, pass: { seen: { count: -1, digest: 0 }, before: null, pages: 1 } }),
       JSON.stringify({ ...next, pass: { seen: { count: 1, digest: 2 ** 32 }, before: null, pages: 1 } }),
       JSON.stringify({
@@ -170,6 +188,29 @@ describe("GitHub listing walk", () => {
       JSON.stringify({ ...next, pass: { seen: 0, before: null, pages: MAX_STALLED_PAGES + 1 } }),
     ])
       expect(decodeWalk(bad), bad).toBeNull();
+  });
+
+  it("writes cursors it can read back at their largest: a page of 100 issues of one second, in a pass", () => {
+    const at = "2026-11-01T10:00:05Z";
+    const big = (i: number) => ({
+      number: Number.MAX_SAFE_INTEGER - i,
+      updated_at: at,
+      title: "t",
+      labels: [],
+    });
+    const entered = nextWalk(
+      walkStart(null, 100),
+      Array.from({ length: 100 }, (_, i) => big(100 - i)),
+      true,
+    )!;
+    const inPass = nextWalk(
+      entered,
+      Array.from({ length: 100 }, (_, i) => big(200 - i)),
+      true,
+    )!;
+    expect(inPass).toMatchObject({ page: 3, pass: { seen: counted(200) } });
+    expect(encodeWalk(inPass).length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
+    expect(decodeWalk(encodeWalk(inPass))).toEqual(inPass);
   });
 
   it("starts the pass again from the second's first page for a cursor whose pass kept only counts", () => {

@@ -6,10 +6,10 @@
 // sorted by update time, oldest first, and each next page is asked `since` the latest update time served so far.
 // An issue edited meanwhile moves behind the walk and is served again, newer; one that leaves moves nothing the
 // walk has not passed. `since` is inclusive ("updated at or after"), so the cursor names the issues of that second
-// already served, and they are dropped when they come again. Only a page wholly within one second (more than a
-// page of issues updated in the same second, as a bulk edit can do) goes on by page number within that second,
-// and such a second is then listed again until a pass through it sees the same issues as the pass before (see
-// `pass`).
+// already served, and they are dropped when they come again unless changed since (see versionOf). Only a page
+// wholly within one second (more than a page of issues updated in the same second, as a bulk edit can do) goes on
+// by page number within that second, and such a second is then listed again until a pass through it sees the same
+// issues as the pass before (see `pass`).
 import { z } from "zod";
 import { itemNumber } from "./issue";
 import { MAX_CURSOR_LENGTH } from "./link";
@@ -26,6 +26,12 @@ export const GITHUB_MAX_PER_PAGE = 100;
 export const MAX_STALLED_PAGES = 1000;
 
 const pagesSchema = z.number().int().min(1).max(MAX_STALLED_PAGES);
+const issueNumber = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const uint32 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 
 const SECOND = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
@@ -37,11 +43,7 @@ const SECOND = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const seenSchema = z
   .object({
     count: z.number().int().min(0),
-    digest: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1),
+    digest: uint32,
   })
   .strict();
 type Seen = z.infer<typeof seenSchema>;
@@ -73,8 +75,11 @@ const walkSchema = z
     since: z.string().regex(SECOND).nullable(),
     page: z.number().int().min(1).max(MAX_STALLED_PAGES),
     per_page: z.number().int().min(1).max(GITHUB_MAX_PER_PAGE),
-    /** Issues updated in the `since` second that were already served. */
-    served: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).max(GITHUB_MAX_PER_PAGE),
+    /**
+     * Issues updated in the `since` second that were already served: each number with its version (see versionOf),
+     * or a bare number (a cursor written before versions: any version of that issue counts as served).
+     */
+    served: z.array(z.union([issueNumber, z.tuple([issueNumber, uint32])])).max(GITHUB_MAX_PER_PAGE),
     /**
      * A pass by page number through the `since` second, which holds more than a page of issues. An issue of that
      * second that leaves it meanwhile (edited, deleted, transferred) moves every later one a place back, and the
@@ -145,7 +150,7 @@ export function decodeWalk(cursor: string): Walk | null {
   }
 }
 
-type Key = { number: number; at: string };
+type Key = { number: number; at: string; version: number };
 
 /** An item's issue number and update second, when it has readable ones (an invalid record may not). */
 function keyOf(item: unknown): Key | undefined {
@@ -154,14 +159,30 @@ function keyOf(item: unknown): Key | undefined {
   if (number === undefined || typeof updatedAt !== "string" || Number.isNaN(Date.parse(updatedAt)))
     return undefined;
   const at = githubTime(updatedAt);
-  return SECOND.test(at) ? { number, at } : undefined;
+  return SECOND.test(at) ? { number, at, version: versionOf(item) } : undefined;
 }
 
-/** Whether this walk served `item` already: an issue of the `since` second named in its cursor. */
+/**
+ * A hash (FNV-1a, 32 bits) of what a task keeps of an item: its title, state, labels and URL. GitHub's update times
+ * have one-second resolution, so an issue changed twice within the second the walk is at keeps its `updated_at`;
+ * its version tells the walk that it is not the one already served.
+ */
+function versionOf(item: unknown): number {
+  const { title, state, labels, html_url } = item as Record<string, unknown>;
+  const text = JSON.stringify([title, state, labels, html_url]);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** Whether this walk served `item` already: an issue of the `since` second named in its cursor, in this version. */
 export function servedBefore(walk: Walk, item: unknown): boolean {
   if (walk.since === null || walk.served.length === 0) return false;
   const key = keyOf(item);
-  return key !== undefined && key.at === walk.since && walk.served.includes(key.number);
+  if (key === undefined || key.at !== walk.since) return false;
+  return walk.served.some((s) =>
+    typeof s === "number" ? s === key.number : s[0] === key.number && s[1] === key.version,
+  );
 }
 
 /** A pass through a second by page number, at its first page, which held `numbers` of the second's issues. */
@@ -209,15 +230,15 @@ export function nextWalk(given: Walk, items: unknown[], more: boolean): Walk | n
       pass: { seen: NOTHING_SEEN, before: pass.seen, pages: pass.pages },
     };
   if (!more || last === undefined) return null;
-  const served = keys.filter((k) => k.at === last).map((k) => k.number);
+  const served = keys.filter((k) => k.at === last);
   const next = {
     since: last,
     page: 1,
     per_page: walk.per_page,
-    served: served.slice(0, GITHUB_MAX_PER_PAGE),
+    served: served.slice(0, GITHUB_MAX_PER_PAGE).map((k): [number, number] => [k.number, k.version]),
   };
   if (served.length < walk.per_page) return next;
   // A page wholly of that second: asked again from it, its first page would be these same issues. A pass through
   // the second by page number starts, having seen them.
-  return { ...next, page: 2, pass: firstPass(served) };
+  return { ...next, page: 2, pass: firstPass(served.map((k) => k.number)) };
 }
