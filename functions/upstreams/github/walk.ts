@@ -73,7 +73,7 @@ const walkSchema = z
   .object({
     /** Update time (GitHub's second resolution) the page is asked from; null: from the start. */
     since: z.string().regex(SECOND).nullable(),
-    page: z.number().int().min(1).max(MAX_STALLED_PAGES),
+    page: pagesSchema,
     per_page: z.number().int().min(1).max(GITHUB_MAX_PER_PAGE),
     /**
      * Issues updated in the `since` second that were already served: each number with its version (see versionOf),
