@@ -4,15 +4,19 @@
 import { describe, expect, it } from "vitest";
 import { UpstreamDeferred } from "../../functions/upstreams/adapter";
 import { quotaKey } from "../../functions/upstreams/github/http";
+import { githubTime } from "../../functions/upstreams/github/repo";
 import { encodeWalk, MAX_STALLED_PAGES } from "../../functions/upstreams/github/walk";
 import { compareBy, type FakeGithubOptions } from "../fake-github/app";
 import { issueKey, listAll, TEST_TOKEN, type Testbed } from "../fake-github/harness";
 import { failureOf, ids, served } from "./github-adapter-support";
 
+/** The second of `ms`, as GitHub writes update times. */
+const secondAt = (ms: number) => githubTime(new Date(ms).toISOString());
+
 /** A fake of `total` issues, all updated in one second a minute ago (`same`, as GitHub writes it). */
 async function inOneSecond(total: number, fakeOptions: FakeGithubOptions = {}) {
   const bed = await served({ total, pullEvery: 0, ...fakeOptions });
-  const same = new Date(bed.fake.repo.nowMs - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const same = secondAt(bed.fake.repo.nowMs - 60_000);
   for (const issue of bed.fake.repo.visible()) issue.updated_at = same;
   return { bed, same };
 }
@@ -20,7 +24,7 @@ async function inOneSecond(total: number, fakeOptions: FakeGithubOptions = {}) {
 /** As inOneSecond(14), but 1 and 2 five seconds earlier: the walk's first page ends part-way into the second. */
 async function entersPartWay() {
   const { bed, same } = await inOneSecond(14);
-  const earlier = new Date(Date.parse(same) - 5_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const earlier = secondAt(Date.parse(same) - 5_000);
   for (const n of [1, 2]) bed.fake.repo.items.get(n)!.updated_at = earlier;
   return { bed, same };
 }
@@ -107,7 +111,7 @@ describe("GitHub adapter: full listing", () => {
     const { bed, same } = await inOneSecond(25);
     const repo = bed.fake.repo;
     // 1 to 5 are newer; the walk's first page is 6 to 10, wholly of `same`, and starts a pass through it.
-    for (const n of [1, 2, 3, 4, 5]) repo.items.get(n)!.updated_at = new Date(repo.nowMs).toISOString();
+    for (const n of [1, 2, 3, 4, 5]) repo.items.get(n)!.updated_at = secondAt(repo.nowMs);
     // Then 1 to 5 are edited and stamped with that past second (a lagging replica): they join it ahead of 6, and
     // the pass's second page holds 6 to 10 again, every one served before.
     bed.fake.afterListingPage = (served) => {
@@ -159,12 +163,9 @@ describe("GitHub adapter: full listing", () => {
     const bed = await served({ total: 8, pullEvery: 0 });
     const repo = bed.fake.repo;
     // 1 to 4 a few seconds apart, 5 to 8 in GitHub's current second: the first page (of 5) ends with 5.
-    const now = new Date(repo.nowMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const now = secondAt(repo.nowMs);
     for (const issue of repo.visible())
-      issue.updated_at =
-        issue.number <= 4
-          ? new Date(repo.nowMs - (5 - issue.number) * 5_000).toISOString().replace(/\.\d{3}Z$/, "Z")
-          : now;
+      issue.updated_at = issue.number <= 4 ? secondAt(repo.nowMs - (5 - issue.number) * 5_000) : now;
     // Within that same second, 5 is edited again after the first page served it: its update time stays.
     bed.fake.afterListingPage = (served) => {
       if (served === 1) repo.update(5, { title: "edited in the same second" });
