@@ -1,5 +1,6 @@
 // Task content as a pure function of (seed, index, revision): ids in several styles, titles, statuses, and the
 // deterministic hashing every "random" choice of the simulator is made with.
+import { mix32 } from "../hash";
 import { type IdStyle, MAX_TASK_COUNT } from "./settings";
 
 export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
@@ -7,21 +8,15 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 // --- Deterministic hashing: every "random" choice is a pure function of its inputs. ---
 
-export function mix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 /** Folds a safe-integer seed into 32 bits without dropping its high half. */
 export function seed32(seed: number): number {
-  return (seed | 0) ^ mix(Math.floor(seed / 4294967296) | 0);
+  return (seed | 0) ^ mix32(Math.floor(seed / 4294967296) | 0);
 }
 
 export function hash(seed: number, a: number, b: number, salt: number): number {
-  let h = mix(seed + Math.imul(salt, 0x9e3779b9));
-  h = mix(h ^ a);
-  return mix(h ^ Math.imul(b + 1, 0x27d4eb2f));
+  let h = mix32(seed + Math.imul(salt, 0x9e3779b9));
+  h = mix32(h ^ a);
+  return mix32(h ^ Math.imul(b + 1, 0x27d4eb2f));
 }
 
 export function unit(h: number): number {

@@ -1,5 +1,6 @@
 // Stops a listing whose cursors go nowhere: a repeated cursor (also in a cycle A → B → A, across slices too), an
 // empty page that still hands out a cursor, or more pages than allowed. Without it such a run would never end.
+import { cyrb53 } from "../hash";
 import type { FetchedPage } from "../upstreams/adapter";
 
 export class CursorFault extends Error {
@@ -21,17 +22,7 @@ function shown(cursor: string): string {
  * first stored, so a run resumed across an upgrade still recognises its cursors.
  */
 function fingerprint(cursor: string): string {
-  const str = `${cursor}\u0000cursor`;
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < str.length; i++) {
-    const ch = str.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
+  return cyrb53(`${cursor}\u0000cursor`).toString(16).padStart(14, "0");
 }
 
 export function parseTrail(stored: string | null): string[] {

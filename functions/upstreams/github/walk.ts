@@ -11,6 +11,7 @@
 // by page number within that second, and such a second is then listed again until a pass through it sees the same
 // issues as the pass before (see `pass`).
 import { z } from "zod";
+import { cyrb53, mix32 } from "../../hash";
 import { itemNumber } from "./issue";
 import { MAX_CURSOR_LENGTH } from "./link";
 import { type ApiRoot, githubTime, listingUrl, type RepoRef } from "./repo";
@@ -48,13 +49,8 @@ const seenSchema = z
   .strict();
 type Seen = z.infer<typeof seenSchema>;
 
-/** murmur3's 32-bit finalizer: spreads an issue number over all 32 bits, so nearby numbers sum apart. */
-function mix32(n: number): number {
-  let h = (n ^ Math.floor(n / 2 ** 32)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+/** An issue number spread over 32 bits (its high half folded in first), so nearby numbers sum apart. */
+const numberHash = (n: number) => mix32((n ^ Math.floor(n / 2 ** 32)) >>> 0);
 
 const NOTHING_SEEN: Seen = { count: 0, digest: 0 };
 
@@ -62,7 +58,7 @@ function seeing(seen: Seen, numbers: number[]): Seen {
   let { count, digest } = seen;
   for (const n of numbers) {
     count++;
-    digest = (digest + mix32(n)) >>> 0;
+    digest = (digest + numberHash(n)) >>> 0;
   }
   return { count, digest };
 }
@@ -163,16 +159,13 @@ function keyOf(item: unknown): Key | undefined {
 }
 
 /**
- * A hash (FNV-1a, 32 bits) of what a task keeps of an item: its title, state, labels and URL. GitHub's update times
- * have one-second resolution, so an issue changed twice within the second the walk is at keeps its `updated_at`;
- * its version tells the walk that it is not the one already served.
+ * A 32-bit hash (cyrb53's low half) of what a task keeps of an item: its title, state, labels and URL. GitHub's
+ * update times have one-second resolution, so an issue changed twice within the second the walk is at keeps its
+ * `updated_at`; its version tells the walk that it is not the one already served.
  */
 function versionOf(item: unknown): number {
   const { title, state, labels, html_url } = item as Record<string, unknown>;
-  const text = JSON.stringify([title, state, labels, html_url]);
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
+  return cyrb53(JSON.stringify([title, state, labels, html_url])) % 2 ** 32;
 }
 
 /** Whether this walk served `item` already: an issue of the `since` second named in its cursor, in this version. */
