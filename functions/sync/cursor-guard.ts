@@ -1,7 +1,7 @@
 // Stops a listing whose cursors go nowhere: a repeated cursor (also in a cycle A → B → A, across slices too), an
 // empty page that still hands out a cursor, or more pages than allowed. Without it such a run would never end.
 import { cyrb53 } from "../hash";
-import type { FetchedPage } from "../upstreams/adapter";
+import { bringsNothing, type FetchedPage } from "../upstreams/adapter";
 
 export class CursorFault extends Error {
   override readonly name = "CursorFault";
@@ -59,7 +59,7 @@ export class CursorGuard {
     if (asked !== null && !this.#trail.includes(fingerprint(asked))) this.#trail.push(fingerprint(asked));
     const next = page.nextCursor;
     if (next === null) return;
-    if (page.received === 0 && page.ignored === 0 && !page.notModified)
+    if (bringsNothing(page))
       throw new CursorFault(
         `The upstream sent an empty page with a cursor (${shown(next)}), which would page forever; the listing was stopped.`,
       );

@@ -97,6 +97,13 @@ export type FetchedPage = {
   quota: Quota | null;
 };
 
+/**
+ * A page with no record of any kind that is not a 304: a listing that hands one out with a cursor makes no
+ * progress, and the engine stops it (sync/cursor-guard.ts).
+ */
+export const bringsNothing = (page: FetchedPage): boolean =>
+  page.received === 0 && page.ignored === 0 && !page.notModified;
+
 export type Confirmation = {
   /** External ids upstream confirmed as gone (deleted, or moved out of reach). */
   deleted: string[];

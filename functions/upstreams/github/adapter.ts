@@ -2,6 +2,7 @@
 import type { Logger } from "../../logger";
 import {
   type AttemptFailure,
+  bringsNothing,
   type Confirmation,
   type FetchedPage,
   type PageRequest,
@@ -79,7 +80,7 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
       // back empty (issues left the second behind it), or a page of issues all served before (issues joined the
       // second ahead of them). The engine stops a listing on an empty page that hands out a cursor, so such a page
       // is followed at once, a few times at most (a server that keeps answering empty pages is stopped there).
-      for (let followed = 0; followed < MAX_EMPTY_FOLLOWED && isEmpty(page); followed++) {
+      for (let followed = 0; followed < MAX_EMPTY_FOLLOWED && bringsNothing(page); followed++) {
         const next = page.nextCursor === null ? null : decodeWalk(page.nextCursor);
         if (next?.pass === undefined) break;
         const after = await fetchWalk(next, false, req.signal);
@@ -249,8 +250,6 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
 
 /** Empty pages inside a pass that one fetchPage follows (see fetchPage). */
 const MAX_EMPTY_FOLLOWED = 3;
-
-const isEmpty = (page: FetchedPage) => page.received === 0 && page.ignored === 0 && !page.notModified;
 
 /** Upstream's clock from its `Date` header (second resolution), or null when it sent none we can read. */
 export function upstreamNow(headers: Headers): string | null {
