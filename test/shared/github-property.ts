@@ -127,12 +127,17 @@ const versions = (repo: FakeRepository) =>
  * in the run that skipped it, before a later run's overlap could hide it.
  */
 async function expectUntouchedMirrored(db: Db, repo: FakeRepository, before: Map<number, string>) {
-  const rows = new Map((await liveRows(db)).map((r) => [r.external_id, r]));
   const now = versions(repo);
-  for (const issue of repo.visibleIssues()) {
-    if (before.get(issue.number) !== now.get(issue.number)) continue;
+  const untouched = repo.visibleIssues().filter((i) => before.get(i.number) === now.get(i.number));
+  await expectMirrored(db, untouched, ", untouched");
+}
+
+/** Each of `issues` has a live task that says what GitHub says of it (`note` follows its number on a failure). */
+async function expectMirrored(db: Db, issues: FakeIssue[], note = "") {
+  const rows = new Map((await liveRows(db)).map((r) => [r.external_id, r]));
+  for (const issue of issues) {
     const row = rows.get(issueKey(issue.number));
-    expect(row && { title: row.title, status: row.status }, `#${issue.number}, untouched`).toEqual(
+    expect(row && { title: row.title, status: row.status }, `#${issue.number}${note}`).toEqual(
       expected(issue),
     );
   }
@@ -192,13 +197,7 @@ export function githubPropertyTest(open: OpenSetup, numRuns: number) {
             await run("incremental");
             await run("incremental");
             const issues = fake.repo.visibleIssues();
-            const rows = new Map((await liveRows(h.db)).map((r) => [r.external_id, r]));
-            for (const issue of issues) {
-              const row = rows.get(issueKey(issue.number));
-              expect(row && { title: row.title, status: row.status }, `#${issue.number}`).toEqual(
-                expected(issue),
-              );
-            }
+            await expectMirrored(h.db, issues);
             await run("full");
             const live = (await liveRows(h.db)).map((r) => r.external_id).sort();
             expect(live).toEqual(issues.map((i) => issueKey(i.number)).sort());
