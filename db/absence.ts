@@ -42,6 +42,14 @@ export function tombstoneStatements(db: Db, listingId: number, taskIds: number[]
   );
 }
 
+/** Whether the listing has queued tombstones (an earlier slice's, or the listing a retry resumes). */
+export async function hasCandidates(db: Db, listingId: number): Promise<boolean> {
+  const rows = await db.all<{ n: number }>(
+    sql`select 1 n from ${syncDeleteCandidates} where run_id = ${listingId} limit 1`,
+  );
+  return rows.length > 0;
+}
+
 /** A task listed live after its tombstone in the same listing is no longer a candidate (the later entry wins). */
 export function untombstoneStatements(db: Db, listingId: number, taskIds: number[]) {
   return chunks(taskIds, IDS_PER_STATEMENT).map((part) =>

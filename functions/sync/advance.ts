@@ -1,6 +1,7 @@
 // One slice of a run: continue from its checkpoint, page by page, until the listing ends or the slice's budget
 // (pages, statements, time) is spent. Every slice reads the run's state from the database, so a slice can run
 // in another invocation (a Workflow step) or be replayed after it committed without counting anything twice.
+import { hasCandidates } from "../../db/absence";
 import { isLeaseLost, renewLease, stillHolds } from "../../db/lease";
 import type { SyncRun } from "../../db/schema";
 import { getRun, runCounts, runDurationMs } from "../../db/sync-runs";
@@ -64,6 +65,7 @@ export function newContext(deps: SyncDeps, run: SyncRun, signal: AbortSignal): R
     committedPages: 0,
     statements: 0,
     tombstoned: new Set(),
+    earlierTombstones: false,
     tombstones: 0,
     previous: new Map(),
   };
@@ -153,6 +155,11 @@ export async function advanceRun(
   const controller = new AbortController();
   if (run?.status !== "running") return { ended: true, waitUntil: null, pages: 0, statements: 1 };
   const ctx = newContext(deps, run, controller.signal);
+  // A listing continued from a checkpoint may have queued tombstones this process never saw.
+  if (run.cursor !== null) {
+    ctx.earlierTombstones = await hasCandidates(deps.db, ctx.scope.listingId);
+    ctx.statements++;
+  }
   const heartbeat = startHeartbeat({
     intervalMs: deps.settings.heartbeatMs,
     beat: async () => {

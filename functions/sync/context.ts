@@ -62,6 +62,11 @@ export type RunContext = {
   statements: number;
   /** Tombstones this process saw in the listing (a later live copy of the task wins). */
   tombstoned: Set<number>;
+  /**
+   * The listing queued tombstones before this slice (an earlier slice, or the run a retry resumes): they are not in
+   * `tombstoned`, so every stored task listed live is taken off the candidates.
+   */
+  earlierTombstones: boolean;
   tombstones: number;
   previous: SeenVersions;
 };

@@ -66,7 +66,7 @@ export async function planStoredPage(
   const listing = ctx.scope.listingId;
   const retried = ctx.retried.splice(0);
   const shown = ctx.scope.absence ? plan.shownTaskIds.filter((id) => id <= ctx.scope.baseTaskId) : [];
-  const revived = plan.liveTaskIds.filter((id) => ctx.tombstoned.has(id));
+  const revived = plan.liveTaskIds.filter((id) => ctx.earlierTombstones || ctx.tombstoned.has(id));
   const statements: BatchItem<"sqlite">[] = [
     ...upsertStatements(db, plan.writes),
     ...seenStatements(db, listing, shown),

@@ -5,7 +5,8 @@ import { getRun } from "../../db/sync-runs";
 import { advanceRun } from "../../functions/sync/advance";
 import { followRun, startSync } from "../../functions/sync/engine";
 import type { MakeHarness } from "./harness";
-import { expectMirrors } from "./sync-checks";
+import { type Rec, rec, scripted } from "./scripted-upstream";
+import { expectMirrors, expectRunInvariants, liveRows, sync } from "./sync-checks";
 
 const LOTS = { pages: 1000, statements: 100_000, ms: 60_000 };
 
@@ -80,6 +81,23 @@ export function slicesSuite(make: MakeHarness) {
       const run = (await getRun(h.db, started.run.id))!;
       expect(run).toMatchObject({ status: "success", pages: 6, fetched: 120, created: 120 });
       await expectMirrors(h.db, h.simulator);
+    });
+
+    it("a task tombstoned in one slice and listed live in a later one (its delete undone mid-listing) stays", async () => {
+      let pages: Rec[][] = [[rec("a"), rec("b"), rec("c"), rec("d")]];
+      const { upstream } = scripted(() => pages);
+      const h = await make({ upstream, env: { SYNC_SLICE_PAGES: "1" } });
+      await sync(h);
+      // Upstream deletes "a" and undoes it while the incremental listing runs: its tombstone is on the first page,
+      // its live copy (newer) on the second, which the next slice reads. The later entry wins.
+      pages = [
+        [{ ...rec("a", "2026-01-02T00:00:00.000Z"), deleted: true }, rec("b", "2026-01-02T00:00:01.000Z")],
+        [rec("a", "2026-01-03T00:00:00.000Z")],
+      ];
+      const { run } = await sync(h, { mode: "incremental" });
+      expect(run).toMatchObject({ status: "success", pages: 2, counts: { deleted: 0 } });
+      expect((await liveRows(h.db)).map((r) => r.external_id)).toEqual(["a", "b", "c", "d"]);
+      await expectRunInvariants(h.db, run);
     });
   });
 }
