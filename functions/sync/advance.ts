@@ -171,7 +171,10 @@ export async function advanceRun(
     onError: (err) => deps.logger.warn("heartbeat failed", { run_id: run.id, error: String(err) }),
   });
   try {
-    if (!(await listPages(ctx, budget, deps.clock().getTime()))) return outcome(false);
+    // A listing whose last page is committed has only its end left (an earlier slice stopped there to wait out a
+    // rate limit while confirming deletions): listing again from its checkpoint would start it over.
+    const listed = run.snapshotComplete || (await listPages(ctx, budget, deps.clock().getTime()));
+    if (!listed) return outcome(false);
     await concludeListing(ctx);
     await logFinished(deps, run.id);
     return outcome(true);

@@ -2,8 +2,12 @@
 // nothing twice when replayed. Run on libSQL (test/node) and D1 (test/workers).
 import { describe, expect, it } from "vitest";
 import { getRun } from "../../db/sync-runs";
+import type { Config } from "../../functions/config";
+import { Simulator } from "../../functions/simulator/dataset";
 import { advanceRun } from "../../functions/sync/advance";
 import { followRun, startSync } from "../../functions/sync/engine";
+import { type UpstreamContext, upstreamFromConfig } from "../../functions/upstreams";
+import { type UpstreamAdapter, UpstreamDeferred } from "../../functions/upstreams/adapter";
 import type { MakeHarness } from "./harness";
 import { type Rec, rec, scripted } from "./scripted-upstream";
 import { expectMirrors, expectRunInvariants, liveRows, sync } from "./sync-checks";
@@ -98,6 +102,52 @@ export function slicesSuite(make: MakeHarness) {
       expect(run).toMatchObject({ status: "success", pages: 2, counts: { deleted: 0 } });
       expect((await liveRows(h.db)).map((r) => r.external_id)).toEqual(["a", "b", "c", "d"]);
       await expectRunInvariants(h.db, run);
+    });
+
+    it("a rate limit met while confirming deletions is waited out without listing everything again", async () => {
+      // A page-number upstream confirms absent tasks one by one; the first confirmation is rate-limited for a
+      // minute, which a Workflow sleeps through (maxWaitMs) before the run's next slice.
+      const sim = new Simulator({ failure_rate: 0, total: 60, pagination: "page" });
+      let limited = true;
+      const upstream =
+        (config: Config) =>
+        (ctx: UpstreamContext): UpstreamAdapter => {
+          const inner = upstreamFromConfig(config, sim)(ctx);
+          return {
+            source: inner.source,
+            deletions: "confirm",
+            fetchPage: (req) => inner.fetchPage(req),
+            async confirmDeleted(ids, signal) {
+              if (!limited) return inner.confirmDeleted!(ids, signal);
+              limited = false;
+              const until = new Date(ctx.clock().getTime() + 60_000).toISOString();
+              const failure = {
+                at: ctx.clock().toISOString(),
+                kind: "rate_limited" as const,
+                message: "quota spent",
+                retryable: true,
+              };
+              throw new UpstreamDeferred(failure, 1, [], until);
+            },
+          };
+        };
+      const h = await make({ upstream, env: { SYNC_PAGE_SIZE: "20" } });
+      const engine = h.engine();
+      await sync(h);
+      sim.advance({ deletes: 3 });
+      const started = await startSync(engine, { trigger: "manual" });
+      if (started.kind !== "started") throw new Error(started.kind);
+      const waiting = await advanceRun(engine, started.run.id, LOTS, { maxWaitMs: 3_600_000 });
+      expect(waiting).toMatchObject({ ended: false, pages: 3 });
+      expect(waiting.waitUntil).not.toBeNull();
+      const listed = sim.stats.requests;
+      expect(await advanceRun(engine, started.run.id, LOTS, { maxWaitMs: 3_600_000 })).toMatchObject({
+        ended: true,
+      });
+      // After the wait only the confirmations are asked: the listing was complete.
+      expect(sim.stats.requests).toBe(listed);
+      const run = (await getRun(h.db, started.run.id))!;
+      expect(run).toMatchObject({ status: "success", pages: 3, fetched: 57, deleted: 3 });
     });
   });
 }
