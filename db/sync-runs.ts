@@ -294,6 +294,15 @@ export async function fullListingTimes(
   return { attemptAt: row?.attempt_at ?? null, completeAt: row?.complete_at ?? null };
 }
 
+/** Records a listing fetched over all its runs: a retry that resumes a listing continues it in a run of its own. */
+export async function listingFetched(db: Db, listingId: number): Promise<number> {
+  const ofListing = sql`${syncRuns.id} = ${listingId} or ${syncRuns.listingId} = ${listingId}`;
+  const [row] = await db.all<{ n: number }>(
+    sql`select coalesce(sum(${syncRuns.fetched}), 0) n from ${syncRuns} where ${ofListing}`,
+  );
+  return row?.n ?? 0;
+}
+
 /** The message of the error that stopped a run because of our database (kind `database`), if one did. */
 export async function databaseErrorOf(db: Db, runId: number): Promise<string | undefined> {
   const [row] = await db.all<{ message: string }>(

@@ -11,6 +11,7 @@ import {
   finishRun,
   getRun,
   lastWatermark,
+  listingFetched,
   type NewError,
   type PageCounts,
 } from "../../db/sync-runs";
@@ -36,7 +37,11 @@ export async function concludeListing(ctx: RunContext): Promise<void> {
   const { db, clock } = ctx.deps;
   const totals = (await getRun(db, ctx.run.id))!;
   ctx.statements++;
-  const decision = await decideDeletions(ctx, totals.fetched);
+  // Whether upstream listed anything is a question about the whole listing, which may have begun in the run this
+  // one resumed (a retry at its empty last page fetches nothing itself).
+  const listed = ctx.run.listingId === null ? totals.fetched : await listingFetched(db, ctx.scope.listingId);
+  if (ctx.run.listingId !== null) ctx.statements++;
+  const decision = await decideDeletions(ctx, listed);
   const partial = totals.invalid > 0 || decision.errors.length > 0;
   const expected = { ...totals, deleted: totals.deleted + decision.count };
   const headline = partial ? "Finished with problems:" : "Synced";

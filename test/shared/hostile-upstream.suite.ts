@@ -193,6 +193,32 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       await expectMirrors(h.db, h.simulator);
     });
 
+    it("item 13: a retry that resumes a listing at its empty last page still applies its deletions", async () => {
+      let pages = [[rec("a"), rec("b"), rec("c"), rec("d")]];
+      const { fetch: serve } = scripted(() => pages);
+      let failing = false;
+      // The last page (cursor c2) holds nothing, as many cursor-paged upstreams end; it fails while `failing`.
+      const upstream = httpUpstream("http://upstream.test", async (url) => {
+        if (failing && new URL(url).searchParams.get("cursor") === "c2")
+          return new Response("unavailable", { status: 503 });
+        return serve(url);
+      });
+      const h = await make({ upstream, env: { ...PAGE_BY_PAGE } });
+      await sync(h);
+      // "d" is gone upstream; the listing of a, b, c stops before its empty last page.
+      pages = [[rec("a"), rec("b")], [rec("c")], []];
+      failing = true;
+      const first = await sync(h);
+      expect(first.run).toMatchObject({ status: "partial", pages: 2, counts: { fetched: 3 } });
+      failing = false;
+      const res = await h.app.request(`/api/sync/runs/${first.run.id}/retry`, { method: "POST" });
+      const retry = (await res.json()) as RunView;
+      // The stitched listing showed a, b and c: "d" is absent, and upstream did list tasks.
+      expect(retry.message).not.toContain("listed no tasks");
+      expect(retry).toMatchObject({ status: "success", retry_of: first.run.id, counts: { deleted: 1 } });
+      expect(await deletedIds(h)).toEqual(["d"]);
+    });
+
     it("item 14: markers of an abandoned listing are dropped by the next run", async () => {
       const h = await make({ sim: { total: 20 } });
       await sync(h);
