@@ -46,11 +46,13 @@ export async function concludeListing(ctx: RunContext): Promise<void> {
   const expected = { ...totals, deleted: totals.deleted + decision.count };
   const headline = partial ? "Finished with problems:" : "Synced";
   // An incremental listing that brought nothing keeps the previous watermark: the next asks the same question
-  // (a conditional request then costs nothing upstream).
+  // (a conditional request then costs nothing upstream). So does one whose tombstones the guard refused: past its
+  // mark they would never be listed again, and a retry allowed to delete them would find none.
   const broughtNothing = ctx.run.mode === "incremental" && totals.fetched === 0 && ctx.tombstones === 0;
+  const keepMark = broughtNothing || (ctx.run.mode === "incremental" && decision.errors.length > 0);
   const now = clock();
-  const highWater = broughtNothing ? await lastWatermark(db, ctx.run.id) : undefined;
-  if (broughtNothing) ctx.statements++;
+  const highWater = keepMark ? await lastWatermark(db, ctx.run.id) : undefined;
+  if (keepMark) ctx.statements++;
   ctx.statements += await finishRun(db, {
     runId: ctx.run.id,
     now: iso(now),

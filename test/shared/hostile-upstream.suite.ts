@@ -4,9 +4,12 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { acquireLease } from "../../db/lease";
+import { getRun } from "../../db/sync-runs";
 import { upsertStatements } from "../../db/task-sync";
 import type { RunView } from "../../functions/routes/sync";
-import { type Harness, httpUpstream, type MakeHarness, PAGE_BY_PAGE } from "./harness";
+import { driveRun } from "../../functions/runs/driver";
+import { startRetry } from "../../functions/sync/engine";
+import { type Harness, httpUpstream, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
 import { leaseAndBackoffTests } from "./lease-and-backoff";
 import { rec, scripted } from "./scripted-upstream";
 import { expectMirrors, expectRunInvariants, liveRows, sync, taskRows } from "./sync-checks";
@@ -290,6 +293,26 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       expect(run.message).toContain("Mass-delete guard");
       expect(run.counts.deleted).toBe(0);
       expect(await liveRows(h.db)).toHaveLength(40);
+    });
+
+    it("item 15: tombstones the guard refused are listed again, so a retry allowed to delete them does", async () => {
+      const clock = manualClock("2026-05-01T00:00:00.000Z");
+      const h = await make({ sim: { total: 40 }, clock });
+      await sync(h);
+      clock.advance(600_000);
+      h.simulator.advance({ deletes: 30 });
+      clock.advance(600_000);
+      const refused = await sync(h, { mode: "incremental" });
+      expect(refused.run.message).toContain("Mass-delete guard");
+      // The operator checks upstream, finds the deletions intended, raises the share and retries the run.
+      clock.advance(600_000);
+      const engine = h.engine();
+      const allowed = { ...engine, settings: { ...engine.settings, maxDeleteShare: 1 } };
+      const retry = await startRetry(allowed, refused.run.id);
+      if (retry.kind !== "started") throw new Error(retry.kind);
+      await driveRun(allowed, retry.run.id);
+      expect((await getRun(h.db, retry.run.id))!).toMatchObject({ status: "success", deleted: 30 });
+      await expectMirrors(h.db, h.simulator);
     });
 
     it("item 16: a page over the byte cap fails the run without reading it whole", async () => {
