@@ -294,6 +294,13 @@ export async function fullListingTimes(
   return { attemptAt: row?.attempt_at ?? null, completeAt: row?.complete_at ?? null };
 }
 
+/** Which of `fingerprints` run `runId` has quarantined (a repeated payload is kept once). */
+export async function quarantinedBy(db: Db, runId: number, fingerprints: string[]): Promise<string[]> {
+  const rows = await db.all<{ fingerprint: string }>(sql`select fingerprint from ${syncErrors}
+    where fingerprint in (select value from json_each(${JSON.stringify(fingerprints)})) and run_id = ${runId}`);
+  return rows.map((r) => r.fingerprint);
+}
+
 /** Records a listing fetched over all its runs: a retry that resumes a listing continues it in a run of its own. */
 export async function listingFetched(db: Db, listingId: number): Promise<number> {
   const ofListing = sql`${syncRuns.id} = ${listingId} or ${syncRuns.listingId} = ${listingId}`;

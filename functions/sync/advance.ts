@@ -68,6 +68,7 @@ export function newContext(deps: SyncDeps, run: SyncRun, signal: AbortSignal): R
     earlierTombstones: false,
     tombstones: 0,
     previous: new Map(),
+    continues: run.pages > 0,
   };
 }
 

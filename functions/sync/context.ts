@@ -69,6 +69,11 @@ export type RunContext = {
   earlierTombstones: boolean;
   tombstones: number;
   previous: SeenVersions;
+  /**
+   * The next page follows one an earlier slice of this run planned, whose versions are not in `previous`: its
+   * invalid records are checked against what the run quarantined instead.
+   */
+  continues: boolean;
 };
 
 export const iso = (d: Date) => d.toISOString();

@@ -2,11 +2,11 @@
 // changes becomes statements, written later with the other pages of its commit (see commit.ts).
 import type { BatchItem } from "drizzle-orm/batch";
 import { seenStatements, tombstoneStatements, untombstoneStatements } from "../../db/absence";
-import { errorStatements, type NewError, type PageCounts } from "../../db/sync-runs";
+import { errorStatements, type NewError, type PageCounts, quarantinedBy } from "../../db/sync-runs";
 import { loadByExternalIds, upsertStatements } from "../../db/task-sync";
 import type { FetchedPage, InvalidRecord } from "../upstreams/adapter";
 import { iso, type RunContext } from "./context";
-import { planPage } from "./plan-page";
+import { planPage, type SeenVersions } from "./plan-page";
 
 /** A page planned against the stored state, waiting to be committed. */
 export type PlannedPage = {
@@ -41,6 +41,20 @@ export function pageIds(page: FetchedPage): string[] {
 }
 
 /**
+ * The versions the page's repeats are found by: the previous page's, or on a slice's first page (the previous one
+ * was planned by an earlier slice) the invalid payloads the run already quarantined, so a slice boundary does not
+ * count a repeated invalid record twice against one quarantine row.
+ */
+async function previousVersions(ctx: RunContext, fingerprints: string[]): Promise<SeenVersions> {
+  const continues = ctx.continues;
+  ctx.continues = false;
+  if (!continues || fingerprints.length === 0) return ctx.previous;
+  const quarantined = await quarantinedBy(ctx.deps.db, ctx.run.id, fingerprints);
+  ctx.statements++;
+  return new Map(quarantined.map((fp) => [`invalid:${fp}`, ""]));
+}
+
+/**
  * Reads the stored state of the page's ids and plans the page. The run's listing state (previous versions,
  * tombstones seen) moves on at once: the next page is planned after this one even before either is committed.
  */
@@ -57,7 +71,7 @@ export async function planStoredPage(
   const plan = planPage({
     page,
     stored,
-    previous: ctx.previous,
+    previous: await previousVersions(ctx, fingerprints),
     runId: ctx.run.id,
     now: nowIso,
     fingerprints,

@@ -149,5 +149,18 @@ export function slicesSuite(make: MakeHarness) {
       const run = (await getRun(h.db, started.run.id))!;
       expect(run).toMatchObject({ status: "success", pages: 3, fetched: 57, deleted: 3 });
     });
+
+    it("an invalid record repeated on the page after a slice boundary is quarantined and counted once", async () => {
+      const bad = { id: "x", title: "", status: "todo", updated_at: "2026-01-01T00:00:00.000Z" };
+      // A page boundary shifted by one (an insert upstream): the invalid record ends one page and starts the next.
+      const { upstream } = scripted([
+        [rec("a"), bad as Rec],
+        [bad as Rec, rec("b")],
+      ]);
+      const h = await make({ upstream, env: { SYNC_SLICE_PAGES: "1" } });
+      const { run } = await sync(h);
+      expect(run).toMatchObject({ status: "partial", counts: { fetched: 4, invalid: 1, skipped: 1 } });
+      await expectRunInvariants(h.db, run);
+    });
   });
 }
