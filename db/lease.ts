@@ -23,7 +23,9 @@ export type RunStart = {
   resume?: {
     retryOf: number;
     listingId: number;
-    cursor: string;
+    /** Null with `listed`: the listing reached its last page, and the retry only ends it. */
+    cursor: string | null;
+    listed: boolean;
     highWater: string | null;
     baseTaskId: number;
     baseActive: number;
@@ -59,9 +61,9 @@ export async function acquireLease(db: Db, start: RunStart): Promise<AcquireResu
   const holderListing = sql`(select coalesce(listing_id, id) from ${syncRuns} where id = (select holder_run_id from ${syncLock} where id = 1))`;
   const [inserted] = await db.batch([
     db.all<{ id: number }>(sql`insert into ${syncRuns}
-        (status, "trigger", mode, retry_of, started_at, heartbeat_at, cursor, since, high_water, listing_id, base_task_id, base_active, message)
+        (status, "trigger", mode, retry_of, started_at, heartbeat_at, cursor, snapshot_complete, since, high_water, listing_id, base_task_id, base_active, message)
       select 'running', ${start.trigger}, ${start.mode}, ${r?.retryOf ?? start.retryOf ?? null}, ${start.now}, ${start.now},
-        ${r?.cursor ?? null}, ${start.since ?? null}, ${r?.highWater ?? null}, ${r?.listingId ?? null}, ${baseTaskId}, ${baseActive}, ${start.note ?? null}
+        ${r?.cursor ?? null}, ${r?.listed ? 1 : 0}, ${start.since ?? null}, ${r?.highWater ?? null}, ${r?.listingId ?? null}, ${baseTaskId}, ${baseActive}, ${start.note ?? null}
       where ${free} returning id`),
     db.run(sql`update ${syncLock} set holder_run_id = (select max(id) from ${syncRuns}), lease_expires_at = ${start.leaseExpiresAt}
       where id = 1 and (holder_run_id is null or lease_expires_at <= ${start.now})`),

@@ -77,10 +77,13 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
   const totals = (await getRun(db, ctx.run.id))!;
   // Pages this run committed, in earlier slices too.
   const n = ctx.run.pages + ctx.committedPages;
+  // A retry that resumed a complete listing at its end (startRetry) has no page to commit.
   const progress =
     n > 0
       ? ` after ${n} committed page${n === 1 ? "" : "s"} (${summary(totals)})`
-      : " before any page was committed";
+      : ctx.run.snapshotComplete
+        ? " while ending the complete listing it resumed"
+        : " before any page was committed";
   const cutShort = n > 0 ? "partial" : "failed";
   const now = clock();
   let status: "partial" | "failed" | "deferred" = cutShort;

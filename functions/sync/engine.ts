@@ -49,9 +49,17 @@ export async function startSync(
 }
 
 /**
+ * A run whose listing completed but whose end did not (upstream deferred its deletions' confirmations, or its
+ * process died while confirming): its listing's markers are kept, so a retry only ends it. `partial` is left
+ * out: it also ends a listing that did conclude, whose markers are gone.
+ */
+const endsUnconcluded = (run: SyncRun) => run.snapshotComplete && run.status !== "partial";
+
+/**
  * Retries a run that did not succeed. When it is the latest run and its listing was cut short, the retry
- * continues that same listing from its checkpoint (so a full listing still finds deletions); otherwise it
- * starts a fresh listing of the same mode.
+ * continues that same listing from its checkpoint (so a full listing still finds deletions), or only ends it
+ * when it was complete (endsUnconcluded: a quota spent on listing again could leave nothing for the
+ * confirmations); otherwise it starts a fresh listing of the same mode.
  */
 export async function startRetry(deps: SyncDeps, runId: number): Promise<Started> {
   const prior = await getRun(deps.db, runId);
@@ -59,7 +67,8 @@ export async function startRetry(deps: SyncDeps, runId: number): Promise<Started
   if (!(RETRYABLE_STATUSES as readonly string[]).includes(prior.status))
     return { kind: "not_retryable", run: prior };
   const latest = await latestRun(deps.db);
-  if (latest?.id === prior.id && !prior.snapshotComplete && prior.cursor !== null) {
+  const listed = endsUnconcluded(prior);
+  if (latest?.id === prior.id && (listed || (!prior.snapshotComplete && prior.cursor !== null))) {
     const plan: Plan = {
       trigger: "retry",
       mode: prior.mode,
@@ -68,16 +77,16 @@ export async function startRetry(deps: SyncDeps, runId: number): Promise<Started
         retryOf: prior.id,
         listingId: prior.listingId ?? prior.id,
         cursor: prior.cursor,
+        listed,
         highWater: prior.highWater,
         baseTaskId: prior.baseTaskId,
         baseActive: prior.baseActive,
       },
     };
-    return start(
-      deps,
-      plan,
-      `Resumed run ${prior.id}'s listing from its checkpoint after page ${prior.pages}.`,
-    );
+    const note = listed
+      ? `Resumed run ${prior.id}'s complete listing at its end (its deletions).`
+      : `Resumed run ${prior.id}'s listing from its checkpoint after page ${prior.pages}.`;
+    return start(deps, plan, note);
   }
   const [plan, note] = await freshListing(deps, "retry", prior.mode);
   return start(deps, { ...plan, retryOf: prior.id }, note);

@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import parsePrometheus from "parse-prometheus-text-format";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
+import type { RunView } from "../../functions/routes/sync";
 import { githubAdapterFromConfig } from "../../functions/upstreams/github/from-config";
 import type { GithubFetch } from "../../functions/upstreams/github/http";
 import { compareBy, FakeGithub, type FakeGithubOptions } from "../fake-github/app";
@@ -202,6 +203,33 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       // The retry went on from the deferred run's cursor: no page was asked twice.
       const queries = fake.log.filter((r) => r.path.endsWith("/issues")).map((r) => r.query);
       expect(new Set(queries).size).toBe(queries.length);
+    });
+
+    it("a quota spent while confirming deletions: the retry only confirms, it does not list everything again", async () => {
+      const { h, fake } = await setup({ total: 150, pullEvery: 0 });
+      const isListing = (r: { path: string }) => r.path.endsWith("/issues");
+      const isConfirmation = (r: { path: string }) => /\/issues\/\d+$/.test(r.path);
+      await sync(h);
+      const pages = fake.log.filter(isListing).length;
+      for (const n of [10, 20, 30, 40]) fake.repo.delete(n);
+      // Enough for the listing and two confirmations above the 5 requests kept in reserve.
+      fake.setQuota(pages + 5 + 2, 30 * 60_000);
+      const from = fake.log.length;
+      const first = await sync(h);
+      expect(first.run).toMatchObject({ status: "deferred", counts: { deleted: 0 } });
+      expect(since(fake, from).filter(isListing)).toHaveLength(pages);
+      expect(since(fake, from).filter(isConfirmation)).toHaveLength(2);
+      fake.repo.advance(31 * 60_000);
+      const retryFrom = fake.log.length;
+      const res = await h.app.request(`/api/sync/runs/${first.run.id}/retry`, { method: "POST" });
+      const retried = (await res.json()) as RunView;
+      expect(retried).toMatchObject({ status: "success", retry_of: first.run.id, counts: { deleted: 4 } });
+      expect(retried.message).toContain(`Resumed run ${first.run.id}'s complete listing at its end`);
+      // The deferred run's listing was complete: the retry spends the quota on the confirmations alone.
+      expect(since(fake, retryFrom).filter(isListing)).toHaveLength(0);
+      expect(since(fake, retryFrom).filter(isConfirmation)).toHaveLength(4);
+      expect((await liveRows(h.db)).length).toBe(146);
+      await expectRunInvariants(h.db, retried);
     });
 
     it("sits out a secondary rate limit within the run's wait budget", async () => {
