@@ -56,38 +56,46 @@ export async function startSync(
 const endsUnconcluded = (run: SyncRun) => run.snapshotComplete && run.status !== "partial";
 
 /**
- * Retries a run that did not succeed. When it is the latest run and its listing was cut short, the retry
- * continues that same listing from its checkpoint (so a full listing still finds deletions), or only ends it
- * when it was complete (endsUnconcluded: a quota spent on listing again could leave nothing for the
- * confirmations); otherwise it starts a fresh listing of the same mode.
+ * How `trigger` resumes `prior` when it is the latest run: at its checkpoint when its listing was cut short (so a
+ * full listing still finds deletions), or only its end when the listing was complete (endsUnconcluded: a quota
+ * spent on listing again could leave nothing for the confirmations). Null when there is nothing to resume.
  */
+async function resumePlan(
+  deps: SyncDeps,
+  trigger: RunTrigger,
+  prior: SyncRun,
+): Promise<[Plan, string] | null> {
+  const latest = await latestRun(deps.db);
+  const listed = endsUnconcluded(prior);
+  if (latest?.id !== prior.id || !(listed || (!prior.snapshotComplete && prior.cursor !== null))) return null;
+  const plan: Plan = {
+    trigger,
+    mode: prior.mode,
+    since: prior.since,
+    resume: {
+      retryOf: prior.id,
+      listingId: prior.listingId ?? prior.id,
+      cursor: prior.cursor,
+      listed,
+      highWater: prior.highWater,
+      baseTaskId: prior.baseTaskId,
+      baseActive: prior.baseActive,
+    },
+  };
+  const note = listed
+    ? `Resumed run ${prior.id}'s complete listing at its end (its deletions).`
+    : `Resumed run ${prior.id}'s listing from its checkpoint after page ${prior.pages}.`;
+  return [plan, note];
+}
+
+/** Retries a run that did not succeed: resumes it (resumePlan), else a fresh listing of the same mode. */
 export async function startRetry(deps: SyncDeps, runId: number): Promise<Started> {
   const prior = await getRun(deps.db, runId);
   if (!prior) return { kind: "not_found" };
   if (!(RETRYABLE_STATUSES as readonly string[]).includes(prior.status))
     return { kind: "not_retryable", run: prior };
-  const latest = await latestRun(deps.db);
-  const listed = endsUnconcluded(prior);
-  if (latest?.id === prior.id && (listed || (!prior.snapshotComplete && prior.cursor !== null))) {
-    const plan: Plan = {
-      trigger: "retry",
-      mode: prior.mode,
-      since: prior.since,
-      resume: {
-        retryOf: prior.id,
-        listingId: prior.listingId ?? prior.id,
-        cursor: prior.cursor,
-        listed,
-        highWater: prior.highWater,
-        baseTaskId: prior.baseTaskId,
-        baseActive: prior.baseActive,
-      },
-    };
-    const note = listed
-      ? `Resumed run ${prior.id}'s complete listing at its end (its deletions).`
-      : `Resumed run ${prior.id}'s listing from its checkpoint after page ${prior.pages}.`;
-    return start(deps, plan, note);
-  }
+  const resume = await resumePlan(deps, "retry", prior);
+  if (resume) return start(deps, ...resume);
   const [plan, note] = await freshListing(deps, "retry", prior.mode);
   return start(deps, { ...plan, retryOf: prior.id }, note);
 }
@@ -189,7 +197,11 @@ async function scheduledMode(deps: SyncDeps): Promise<SyncMode> {
   return age(attemptAt) < Math.min(everyMs, FULL_RETRY_MS) ? "incremental" : "full";
 }
 
-/** The scheduled start (cron on Workers and Node), unless deferred or another run is running (scheduledMode). */
+/**
+ * The scheduled start (cron on Workers and Node), unless deferred or another run is running (scheduledMode). The
+ * first tick after a deferral resumes the deferred run where upstream stopped it: a fresh listing would spend the
+ * quota on what that run already listed, and drop the deletions its complete listing found.
+ */
 export async function startScheduledSync(deps: SyncDeps, cron: string): Promise<Started | undefined> {
   const last = await latestRun(deps.db);
   if (last?.status === "deferred" && last.nextAllowedAt && last.nextAllowedAt > iso(deps.clock())) {
@@ -200,7 +212,10 @@ export async function startScheduledSync(deps: SyncDeps, cron: string): Promise<
     });
     return undefined;
   }
-  const started = await startSync(deps, { trigger: "schedule", mode: await scheduledMode(deps) });
+  const resume = last?.status === "deferred" ? await resumePlan(deps, "schedule", last) : null;
+  const started = resume
+    ? await start(deps, ...resume)
+    : await startSync(deps, { trigger: "schedule", mode: await scheduledMode(deps) });
   if (started.kind === "busy") {
     deps.logger.info("scheduled sync skipped", {
       cron,

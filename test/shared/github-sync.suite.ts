@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import parsePrometheus from "parse-prometheus-text-format";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import type { RunView } from "../../functions/routes/sync";
+import { startScheduledSync } from "../../functions/sync/engine";
 import { githubAdapterFromConfig } from "../../functions/upstreams/github/from-config";
 import type { GithubFetch } from "../../functions/upstreams/github/http";
 import { compareBy, FakeGithub, type FakeGithubOptions } from "../fake-github/app";
@@ -230,6 +231,32 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       expect(since(fake, retryFrom).filter(isConfirmation)).toHaveLength(4);
       expect((await liveRows(h.db)).length).toBe(146);
       await expectRunInvariants(h.db, retried);
+    });
+
+    it("the first tick after a deferral's reset resumes the deferred run where GitHub stopped it", async () => {
+      const { h, fake } = await setup({ total: 150, pullEvery: 0 });
+      const isListing = (r: { path: string }) => r.path.endsWith("/issues");
+      expect(await scheduledRun(h)).toMatchObject({ mode: "full", status: "success" });
+      const pages = fake.log.filter(isListing).length;
+      for (const n of [10, 20, 30, 40]) fake.repo.delete(n);
+      fake.repo.advance(h.config.SYNC_FULL_EVERY_HOURS * 3_600_000);
+      fake.setQuota(pages + 5 + 2, 30 * 60_000);
+      const deferred = await scheduledRun(h);
+      expect(deferred).toMatchObject({ mode: "full", status: "deferred", deleted: 0 });
+      // A tick before the reset is skipped; the first one after it ends the listing the deferred run completed.
+      expect(await startScheduledSync(h.engine(), "*/5 * * * *")).toBeUndefined();
+      fake.repo.advance(31 * 60_000);
+      const from = fake.log.length;
+      const resumed = await scheduledRun(h);
+      expect(resumed).toMatchObject({
+        trigger: "schedule",
+        mode: "full",
+        status: "success",
+        retryOf: deferred.id,
+        deleted: 4,
+      });
+      expect(since(fake, from).filter(isListing)).toHaveLength(0);
+      expect((await liveRows(h.db)).length).toBe(146);
     });
 
     it("sits out a secondary rate limit within the run's wait budget", async () => {
