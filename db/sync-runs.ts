@@ -103,7 +103,8 @@ export type Finish = {
   runId: number;
   now: string;
   status: Exclude<RunStatus, "running">;
-  message: string;
+  /** SQL when it takes a number from the run's row as the batch leaves it (concludeListing's deleted count). */
+  message: string | SQL;
   nextAllowedAt?: string | null;
   attempts: number;
   errors: NewError[];

@@ -1,7 +1,7 @@
 // Ends a run in a truthful state: success/partial after a complete listing (with its deletions), or
 // failed/partial/deferred at its checkpoint when the listing was cut short — and always frees the lease.
 
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { clearListingStatements } from "../../db/absence";
 import { databaseFault, FAULT_MESSAGES } from "../../db/database-faults";
 import { holdLeaseStatements } from "../../db/lease";
@@ -20,7 +20,9 @@ import { iso, type RunContext } from "./context";
 import { CursorFault } from "./cursor-guard";
 import { decideDeletions } from "./deletions";
 
-export function summary(run: PageCounts & { pages: number; ignored?: number }) {
+export function summary(
+  run: Omit<PageCounts, "deleted"> & { deleted: number | string; pages: number; ignored?: number },
+) {
   const ignored = run.ignored ? `, ${run.ignored} ignored` : "";
   return `${run.fetched} records in ${run.pages} page${run.pages === 1 ? "" : "s"}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted, ${run.skipped} skipped, ${run.invalid} invalid${ignored}.`;
 }
@@ -43,7 +45,6 @@ export async function concludeListing(ctx: RunContext): Promise<void> {
   if (ctx.run.listingId !== null) ctx.statements++;
   const decision = await decideDeletions(ctx, listed);
   const partial = totals.invalid > 0 || decision.errors.length > 0;
-  const expected = { ...totals, deleted: totals.deleted + decision.count };
   const headline = partial ? "Finished with problems:" : "Synced";
   // An incremental listing that brought nothing keeps the previous watermark: the next asks the same question
   // (a conditional request then costs nothing upstream). So does one whose tombstones the guard refused: past its
@@ -57,7 +58,9 @@ export async function concludeListing(ctx: RunContext): Promise<void> {
     runId: ctx.run.id,
     now: iso(now),
     status: partial ? "partial" : "success",
-    message: [`${headline} ${summary(expected)}`, ...ctx.notes, ...decision.notes].join(" "),
+    message: withFinalDeleted(
+      [`${headline} ${summary({ ...totals, deleted: DELETED })}`, ...ctx.notes, ...decision.notes].join(" "),
+    ),
     attempts: ctx.pendingAttempts,
     errors: [...ctx.retried.splice(0), ...decision.errors],
     deletions: decision.statements,
@@ -65,6 +68,19 @@ export async function concludeListing(ctx: RunContext): Promise<void> {
     highWater,
     before: retentionBefore(ctx, now),
   });
+}
+
+/** Where the run's message says how many tasks it deleted, until withFinalDeleted fills it in. */
+const DELETED = "\u0000";
+
+/**
+ * The message with the deleted count its final batch leaves in the run's row: a count taken before that batch
+ * (before the confirmation requests, which take seconds) would claim a task a user deleted meanwhile, which the
+ * run did not delete.
+ */
+function withFinalDeleted(message: string): SQL {
+  const [head, tail] = message.split(DELETED);
+  return sql`${head} || ${syncRuns.deleted} || ${tail}`;
 }
 
 /** The listing stopped early: the run ends at its checkpoint, which a retry resumes. */

@@ -15,15 +15,12 @@ import { iso, type RunContext } from "./context";
 export type DeletionDecision = {
   /** Statements for the run's final batch (empty when nothing is deleted). */
   statements: BatchItem<"sqlite">[];
-  /** How many tasks they delete (for the run's message). */
-  count: number;
   notes: string[];
   errors: NewError[];
 };
 
 const none = (notes: string[] = [], errors: NewError[] = []): DeletionDecision => ({
   statements: [],
-  count: 0,
   notes,
   errors,
 });
@@ -66,7 +63,7 @@ export async function decideDeletions(ctx: RunContext, fetched: number): Promise
   if (doomed === 0) return none();
   const now = iso(clock());
   if (!scope.absence || upstream.deletions === "listing") {
-    return { statements: applyDeletionStatements(db, scope, now), count: doomed, notes: [], errors: [] };
+    return { statements: applyDeletionStatements(db, scope, now), notes: [], errors: [] };
   }
   return confirmAbsent(ctx, scope, now);
 }
@@ -101,7 +98,6 @@ async function confirmAbsent(ctx: RunContext, scope: ListingScope, now: string):
     ...tombstoneStatements(db, scope.listingId, ids),
     ...applyDeletionStatements(db, { ...scope, absence: false }, now),
   ];
-  const tombstoned = await countDoomed(db, { ...scope, absence: false });
-  ctx.statements += 2;
-  return { statements, count: tombstoned + ids.length, notes, errors: [] };
+  ctx.statements++;
+  return { statements, notes, errors: [] };
 }

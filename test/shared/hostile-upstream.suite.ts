@@ -6,9 +6,13 @@ import { describe, expect, it } from "vitest";
 import { acquireLease } from "../../db/lease";
 import { getRun } from "../../db/sync-runs";
 import { upsertStatements } from "../../db/task-sync";
+import type { Config } from "../../functions/config";
 import type { RunView } from "../../functions/routes/sync";
 import { driveRun } from "../../functions/runs/driver";
+import { Simulator } from "../../functions/simulator/dataset";
 import { startRetry } from "../../functions/sync/engine";
+import { type UpstreamContext, upstreamFromConfig } from "../../functions/upstreams";
+import type { UpstreamAdapter } from "../../functions/upstreams/adapter";
 import { type Harness, httpUpstream, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
 import { leaseAndBackoffTests } from "./lease-and-backoff";
 import { rec, scripted } from "./scripted-upstream";
@@ -426,6 +430,32 @@ export function hostileUpstreamSuite(make: MakeHarness) {
       h.simulator.configure({ churn: { updates: 0, creates: 0, deletes: 0 } });
       await sync(h, { mode: "full" });
       await expectMirrors(h.db, h.simulator);
+    });
+
+    it("a user's delete during the confirmations is not counted as the run's: its message and counts agree", async () => {
+      // A page-number upstream confirms absent tasks one by one; while it is asked, the user deletes one of them.
+      const sim = new Simulator({ failure_rate: 0, total: 40, pagination: "page" });
+      let h: Harness | undefined;
+      const upstream =
+        (config: Config) =>
+        (ctx: UpstreamContext): UpstreamAdapter => {
+          const inner = upstreamFromConfig(config, sim)(ctx);
+          return {
+            ...inner,
+            async confirmDeleted(ids, signal) {
+              await userDelete(h!, ids[0]!);
+              return inner.confirmDeleted!(ids, signal);
+            },
+          };
+        };
+      h = await make({ upstream, env: { SYNC_PAGE_SIZE: "10" } });
+      await sync(h);
+      sim.advance({ deletes: 3 });
+      const { run } = await sync(h);
+      expect(run).toMatchObject({ status: "success", counts: { deleted: 2 } });
+      expect(run.message).toContain(" 2 deleted,");
+      expect(await deletedIds(h)).toHaveLength(3);
+      await expectRunInvariants(h.db, run);
     });
   });
 }
