@@ -50,10 +50,11 @@ export async function startSync(
 
 /**
  * A run whose listing completed but whose end did not (upstream deferred its deletions' confirmations, or its
- * process died while confirming): its listing's markers are kept, so a retry only ends it. `partial` is left
- * out: it also ends a listing that did conclude, whose markers are gone.
+ * process died while confirming): its listing's markers are kept, so a retry only ends it. Only statuses the end
+ * of a listing never writes: `partial` (and `success`) also end a listing that did conclude, whose markers are gone.
  */
-const endsUnconcluded = (run: SyncRun) => run.snapshotComplete && run.status !== "partial";
+const endsUnconcluded = (run: SyncRun) =>
+  run.snapshotComplete && (["deferred", "failed", "abandoned"] as string[]).includes(run.status);
 
 /**
  * How `trigger` resumes `prior` when it is the latest run: at its checkpoint when its listing was cut short (so a
