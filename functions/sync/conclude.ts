@@ -79,8 +79,9 @@ const DELETED = "\u0000";
  * run did not delete.
  */
 function withFinalDeleted(message: string): SQL {
-  const [head, tail] = message.split(DELETED);
-  return sql`${head} || ${syncRuns.deleted} || ${tail}`;
+  // The headline holds the first placeholder; a note quoting one (none does) stays as it is.
+  const at = message.indexOf(DELETED);
+  return sql`${message.slice(0, at)} || ${syncRuns.deleted} || ${message.slice(at + DELETED.length)}`;
 }
 
 /** The listing stopped early: the run ends at its checkpoint, which a retry resumes. */
