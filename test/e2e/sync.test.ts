@@ -167,3 +167,27 @@ describe("dashboard sync", () => {
     await page.context().close();
   });
 });
+
+describe("dashboard sync that outlives the server's wait", () => {
+  let slow: TestServer;
+  beforeAll(async () => {
+    // 6 pages of 20 at 300 ms each: about 2 s, longer than the 1 s POST /api/sync waits before answering 202.
+    slow = await startServer({ SYNC_PAGE_SIZE: "20", SIM_LATENCY_MS: "300", SYNC_WAIT_SECONDS: "1" });
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it("follows this tab's own run after a 202 without calling it someone else's", async () => {
+    const { page, problems } = await openDashboard(browser, slow.url);
+    await page.getByRole("button", { name: "Sync now" }).click();
+
+    // The run this tab started is not "already running" (what a 409 for another tab's or the cron's run says).
+    const notice = await waitForText(page.getByTestId("following"), /following it/);
+    expect(notice).toMatch(/^Your sync \(run #\d+\) is still running on the server — following it\.$/);
+    await waitForText(page.getByTestId("following"), /finished: succeeded/, 20_000);
+    await waitForText(page.getByTestId("toast"), /Run #\d+ succeeded/);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});

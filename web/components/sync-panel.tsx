@@ -12,9 +12,15 @@ type Props = {
   onSync: () => void;
   /** A sync or retry request from this tab is out. */
   busy: boolean;
-  /** Set after a 409: the run someone else started, which this tab follows (and how it ended). */
-  following: { id: number; finished: Run | null } | null;
+  /** Set after a 409 or a 202: the run this tab follows (and how it ended). */
+  following: Following | null;
 };
+
+/**
+ * A run this tab follows: one someone else started (409), or this tab's own that outlived the server's wait
+ * (202), which must not be called "already running" — that reads as someone else's sync.
+ */
+export type Following = { id: number; finished: Run | null; startedHere: boolean };
 
 export function SyncPanel({ status, statusError, mode, onModeChange, onSync, busy, following }: Props) {
   const running = status?.running === true;
@@ -67,7 +73,9 @@ export function SyncPanel({ status, statusError, mode, onModeChange, onSync, bus
           <p class="notice" data-testid="following">
             {following.finished
               ? `The sync this tab followed (run #${following.id}) finished: ${RUN_STATUS_LABEL[following.finished.status].toLowerCase()}.`
-              : `A sync is already running — following it (run #${following.id}).`}
+              : following.startedHere
+                ? `Your sync (run #${following.id}) is still running on the server — following it.`
+                : `A sync is already running — following it (run #${following.id}).`}
           </p>
         )}
       </div>

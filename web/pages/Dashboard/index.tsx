@@ -19,7 +19,7 @@ import { LastRunCard } from "../../components/last-run-card";
 import { OfflineBanner } from "../../components/offline-banner";
 import { RunHistory } from "../../components/run-history";
 import { SimulatorPanel } from "../../components/simulator-panel";
-import { SyncPanel } from "../../components/sync-panel";
+import { type Following, SyncPanel } from "../../components/sync-panel";
 import { TaskTable } from "../../components/task-table";
 import { ToastRegion } from "../../components/toast-region";
 import { TokenDialog } from "../../components/token-dialog";
@@ -55,7 +55,7 @@ export function Dashboard() {
   const busyRef = useRef(false);
   // Runs whose result this tab already announced (its own requests), so the poll does not announce them again.
   const announced = useRef(new Set<number>());
-  const [following, setFollowing] = useState<{ id: number; finished: Run | null } | null>(null);
+  const [following, setFollowing] = useState<Following | null>(null);
   const [pending, setPending] = useState<Set<number>>(() => new Set());
   const [helpOpen, setHelpOpen] = useState(false);
   const [tokenOpen, setTokenOpen] = useState(false);
@@ -71,7 +71,7 @@ export function Dashboard() {
     (run: Run) => {
       reloadTasks();
       reloadRuns();
-      setFollowing((f) => (f && f.id === run.id ? { id: f.id, finished: run } : f));
+      setFollowing((f) => (f && f.id === run.id ? { ...f, finished: run } : f));
       // Our own requests announce their result themselves.
       if (!busyRef.current && !announced.current.has(run.id)) {
         announced.current.add(run.id);
@@ -110,7 +110,7 @@ export function Dashboard() {
       const run = await call();
       if (run.status === "running") {
         // 202: the run outlived the server's wait and goes on without us; follow it like any running run.
-        setFollowing({ id: run.id, finished: null });
+        setFollowing({ id: run.id, finished: null, startedHere: true });
         show("info", "The sync is still running on the server — following it.");
         return;
       }
@@ -119,7 +119,7 @@ export function Dashboard() {
     } catch (err) {
       if (err instanceof RequestError && err.code === "sync_in_progress") {
         const id = err.run?.id ?? err.body?.error.run_id ?? null;
-        if (id !== null) setFollowing({ id, finished: null });
+        if (id !== null) setFollowing({ id, finished: null, startedHere: false });
         show("info", "A sync is already running — following it.");
       } else if (err instanceof RequestError && err.run) {
         announced.current.add(err.run.id);
