@@ -129,6 +129,19 @@ describe("dashboard shell", () => {
     await screenshot(page, "narrow", false);
     await page.getByRole("heading", { name: "Tasks" }).scrollIntoViewIfNeeded();
     await screenshot(page, "narrow-tasks", false);
+
+    // The table's headers become cards' labels here, but its sort buttons stay on screen: hidden, a phone could
+    // not sort at all, and a keyboard's focus went to three buttons nobody could see.
+    await Promise.all([
+      page.waitForRequest((r) => r.url().includes("/api/tasks?") && r.url().includes("sort=title")),
+      page.getByRole("button", { name: /^Title/ }).click({ timeout: 5_000 }),
+    ]);
+    expect(await page.getByRole("columnheader", { name: /^Title/ }).getAttribute("aria-sort")).toBe(
+      "ascending",
+    );
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "narrow-sorted", false);
     expect(problems).toEqual([]);
     await page.context().close();
   });
