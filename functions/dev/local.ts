@@ -34,7 +34,15 @@ step("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
 // Forward our env (e.g. UPSTREAM_URL, SIM_FAILURE_RATE, GITHUB_REPO) to the worker: settings as vars, tokens in
 // a private file (writeSecrets).
 const SECRETS = new Set(["GITHUB_TOKEN", "API_TOKEN", "METRICS_TOKEN"]);
-const varArgs = Object.entries(process.env)
+// A sync started from the dashboard or curl runs in the request's own invocation unless SYNC_RUNNER says
+// otherwise: under wrangler dev 4.86 a Workflow's timers (a retry's backoff, the simulator's latency) and
+// outbound requests wait until the request that created it is answered, so with the simulator's default 20%
+// failure rate one sync in five answered 202 after SYNC_WAIT_SECONDS (20 s), the dashboard's requests waited
+// with it, and each such wait left ~1,000–2,000 sockets open in workerd: a few in a row reached its 20,000
+// file limit, and wrangler died logging "Too many open files" (README, How a run is driven). Cron ticks
+// still run through the Workflow.
+const devDefaults: Record<string, string> = { SYNC_RUNNER: "in-process" };
+const varArgs = Object.entries({ ...devDefaults, ...process.env })
   .filter(([k]) => /^(SIM_|SYNC_|UPSTREAM_|UPSTREAM$|GITHUB_|LOG_LEVEL$)/.test(k) && !SECRETS.has(k))
   .flatMap(([k, v]) => ["--var", `${k}:${v}`]);
 const secretFile = writeSecrets();
