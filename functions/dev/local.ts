@@ -29,7 +29,26 @@ function step(cmd: string, args: string[]) {
 }
 
 step("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
-step("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
+applyMigrations();
+
+/**
+ * wrangler prints its whole migrations table again after each migration it applies: on a first start, 17
+ * tables and ~700 lines of box drawing before the server starts. One line says the same; all of wrangler's
+ * output is shown when it fails.
+ */
+function applyMigrations() {
+  const args = ["wrangler", "d1", "migrations", "apply", "DB", "--local"];
+  log({ msg: "running", cmd: ["npx", ...args].join(" ") });
+  const result = spawnSync("npx", args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (result.status !== 0) {
+    process.stdout.write(result.stdout ?? "");
+    process.stderr.write(result.stderr ?? "");
+    log({ msg: "step failed", cmd: "wrangler d1 migrations apply", status: result.status });
+    process.exit(result.status ?? 1);
+  }
+  const applied = Number(/About to apply (\d+) migration/.exec(result.stdout ?? "")?.[1] ?? 0);
+  log({ msg: "migrations applied", applied, folder: "db/migrations", database: ".wrangler/state" });
+}
 
 // Forward our env (e.g. UPSTREAM_URL, SIM_FAILURE_RATE, GITHUB_REPO) to the worker: settings as vars, tokens in
 // a private file (writeSecrets).
