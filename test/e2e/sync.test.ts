@@ -80,6 +80,23 @@ describe("dashboard sync", () => {
     await page.context().close();
   });
 
+  it("says what a failure that retrying cannot fix needs, beside the Retry button", async () => {
+    await server.api("/simulator/config", {
+      method: "PUT",
+      body: { failure_rate: 1, failure_kinds: ["malformed"] },
+    });
+    const { page, problems } = await openDashboard(browser, server.url, { expectedStatuses: [502] });
+    await page.getByRole("button", { name: "Sync now" }).click();
+
+    const card = await waitForText(lastRun(page), /Failed/, 30_000);
+    expect(card).toContain("The upstream sent a response we could not read (HTTP 200)");
+    expect(card).toContain("Retrying alone is unlikely to help until the cause is fixed.");
+    expect(card).not.toContain("will not help");
+    expect(await page.getByRole("button", { name: /^Retry run #\d+$/ }).isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it("follows a sync started through the API live, without a reload", async () => {
     const { page, problems } = await openDashboard(browser, server.url);
     const before = await latestRunId();

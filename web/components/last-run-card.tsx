@@ -129,7 +129,11 @@ function RunDetails({ run, busy, onRetry }: { run: Run; busy: boolean; onRetry: 
                   {" "}
                   {error.external_id ? `Task ${error.external_id}. ` : ""}
                   {times > 1 ? `${times} times, last at ${formatTime(lastAt)}.` : `At ${formatTime(lastAt)}.`}{" "}
-                  {error.retryable ? "Retrying may help." : "Retrying will not help."}
+                  {/* Not "will not help": beside the Retry button that read as a contradiction, and an upstream
+                  fixed meanwhile makes a retry succeed. */}
+                  {error.retryable
+                    ? "Usually temporary, so retrying may help."
+                    : "Retrying alone is unlikely to help until the cause is fixed."}
                 </span>
               </li>
             ))}
