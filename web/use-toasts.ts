@@ -34,8 +34,8 @@ export function useToastList(): { toasts: Toast[] } & ToastApi {
   const show = useCallback(
     (tone: ToastTone, text: string, action?: Toast["action"]) => {
       const id = nextId.current++;
-      // Newest last, at most five on screen.
-      setToasts((list) => [...list, { id, tone, text, action }].slice(-5));
+      // Newest last, at most three on screen: more covered the run history beside them.
+      setToasts((list) => [...list, { id, tone, text, action }].slice(-3));
       const lifetime = action ? ACTION_LIFETIME_MS : LIFETIME_MS[tone];
       setTimeout(() => dismiss(id), lifetime);
       return id;

@@ -80,6 +80,22 @@ describe("dashboard sync", () => {
     await page.context().close();
   });
 
+  it("calls the errors of a run that succeeded after retrying them recovered, not what went wrong", async () => {
+    await server.api("/simulator/config", { method: "PUT", body: { fail_next: ["http_500"] } });
+    const { page, problems } = await openDashboard(browser, server.url);
+    await page.getByRole("button", { name: "Sync now" }).click();
+
+    const card = await waitForText(
+      lastRun(page),
+      /Succeeded[\s\S]*Recovered along the way \(1 problem\)/,
+      30_000,
+    );
+    expect(card).not.toContain("What went wrong");
+    expect(card).not.toContain("retrying may help");
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it("says what a failure that retrying cannot fix needs, beside the Retry button", async () => {
     await server.api("/simulator/config", {
       method: "PUT",

@@ -57,6 +57,8 @@ function RunDetails({ run, busy, onRetry }: { run: Run; busy: boolean; onRetry: 
   const explained = RUN_STATUS_EXPLAINED[run.status];
   const errorCount = run.error_count ?? run.errors.length;
   const groups = groupErrors(run.errors);
+  // A run that succeeded despite its errors got past them (retried requests): not "what went wrong", no advice.
+  const recovered = run.status === "success";
   return (
     <>
       <p class="run-heading">
@@ -116,7 +118,8 @@ function RunDetails({ run, busy, onRetry }: { run: Run; busy: boolean; onRetry: 
       {run.errors.length > 0 && (
         <details class="errors" open={run.status === "failed"}>
           <summary>
-            What went wrong ({errorCount} {errorCount === 1 ? "problem" : "problems"})
+            {recovered ? "Recovered along the way" : "What went wrong"} ({errorCount}{" "}
+            {errorCount === 1 ? "problem" : "problems"})
           </summary>
           <ul>
             {groups.slice(0, SHOWN_ERRORS).map(({ error, times, lastAt }) => (
@@ -131,9 +134,11 @@ function RunDetails({ run, busy, onRetry }: { run: Run; busy: boolean; onRetry: 
                   {times > 1 ? `${times} times, last at ${formatTime(lastAt)}.` : `At ${formatTime(lastAt)}.`}{" "}
                   {/* Not "will not help": beside the Retry button that read as a contradiction, and an upstream
                   fixed meanwhile makes a retry succeed. */}
-                  {error.retryable
-                    ? "Usually temporary, so retrying may help."
-                    : "Retrying alone is unlikely to help until the cause is fixed."}
+                  {recovered
+                    ? ""
+                    : error.retryable
+                      ? "Usually temporary, so retrying may help."
+                      : "Retrying alone is unlikely to help until the cause is fixed."}
                 </span>
               </li>
             ))}
