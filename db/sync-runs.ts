@@ -108,7 +108,10 @@ export type Finish = {
   nextAllowedAt?: string | null;
   attempts: number;
   errors: NewError[];
-  /** Statements that apply the run's deletions (a guarded, complete listing); empty otherwise. */
+  /**
+   * Statements that apply the run's deletions (a guarded, complete listing), or keep the confirmations a deferred
+   * end of a listing was given (see keepAnswers in sync/deletions.ts); empty otherwise.
+   */
   deletions: BatchItem<"sqlite">[];
   /** Statements that drop the listing's markers once nothing can continue it. */
   cleanup: BatchItem<"sqlite">[];

@@ -62,6 +62,7 @@ export function newContext(deps: SyncDeps, run: SyncRun, signal: AbortSignal): R
     cursorTrail: run.cursorTrail,
     pendingAttempts: 0,
     retried: [],
+    answers: [],
     committedPages: 0,
     statements: 0,
     tombstoned: new Set(),

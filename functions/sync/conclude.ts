@@ -140,7 +140,8 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
     nextAllowedAt,
     attempts: ctx.pendingAttempts,
     errors: [...ctx.retried.splice(0), error],
-    deletions: [],
+    // Nothing is deleted; confirmations answered before upstream deferred are kept for the end a retry resumes.
+    deletions: ctx.answers.splice(0),
     // Kept for a retry that resumes this listing; the next run that starts another listing drops them.
     cleanup: [],
     before: retentionBefore(ctx, now),
@@ -173,6 +174,8 @@ export async function waitForUpstream(ctx: RunContext, err: UpstreamDeferred): P
       .update(syncRuns)
       .set({ attempts: sql`${syncRuns.attempts} + ${ctx.pendingAttempts}`, nextAllowedAt: err.nextAllowedAt })
       .where(eq(syncRuns.id, ctx.run.id)),
+    // Confirmations answered before the rate limit: the slice after the wait asks only the rest.
+    ...ctx.answers.splice(0),
   ]);
   ctx.pendingAttempts = 0;
 }

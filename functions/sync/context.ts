@@ -1,4 +1,5 @@
 // What a run carries while it lists: its deps, its row, its listing scope, and what is not yet committed.
+import type { BatchItem } from "drizzle-orm/batch";
 import type { ListingScope } from "../../db/absence";
 import type { Db } from "../../db/client";
 import type { SyncRun } from "../../db/schema";
@@ -57,6 +58,11 @@ export type RunContext = {
   /** Requests and retried failures not yet written with a page. */
   pendingAttempts: number;
   retried: NewError[];
+  /**
+   * What the listing's end learnt before upstream deferred it (the confirmations it answered): written with the
+   * batch that ends the run `deferred` or holds it for the wait, so the end it resumes asks only the rest.
+   */
+  answers: BatchItem<"sqlite">[];
   committedPages: number;
   /** Database statements this slice has run (D1 counts each statement of a batch). */
   statements: number;

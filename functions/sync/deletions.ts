@@ -7,9 +7,11 @@ import {
   applyDeletionStatements,
   countDoomed,
   type ListingScope,
+  seenStatements,
   tombstoneStatements,
 } from "../../db/absence";
 import type { NewError } from "../../db/sync-runs";
+import { type PartialConfirmation, UpstreamDeferred } from "../upstreams/adapter";
 import { iso, type RunContext } from "./context";
 
 export type DeletionDecision = {
@@ -68,7 +70,13 @@ export async function decideDeletions(ctx: RunContext, fetched: number): Promise
   return confirmAbsent(ctx, scope, now);
 }
 
-/** Page-number upstreams: an absent task is deleted only when upstream confirms it is gone (bounded per run). */
+type AbsentTask = { id: number; externalId: string };
+
+/**
+ * Page-number upstreams: an absent task is deleted only when upstream confirms it is gone (bounded per run). Tasks
+ * a deferred end of this listing already asked about are not absent any more (absentTasks): those confirmed are
+ * queued, those still upstream marked seen (keepAnswers), and the queued ones are deleted with the rest.
+ */
 async function confirmAbsent(ctx: RunContext, scope: ListingScope, now: string): Promise<DeletionDecision> {
   const { db, settings, upstream } = ctx.deps;
   const absent = await absentTasks(db, scope, settings.maxConfirmations + 1);
@@ -76,10 +84,15 @@ async function confirmAbsent(ctx: RunContext, scope: ListingScope, now: string):
   const notes: string[] = [];
   let confirmed: string[] = [];
   if (checking.length > 0 && upstream.confirmDeleted) {
-    const answer = await upstream.confirmDeleted(
-      checking.map((t) => t.externalId),
-      ctx.signal,
-    );
+    const answer = await upstream
+      .confirmDeleted(
+        checking.map((t) => t.externalId),
+        ctx.signal,
+      )
+      .catch((err: unknown) => {
+        if (err instanceof UpstreamDeferred && err.partial) keepAnswers(ctx, checking, err.partial);
+        throw err;
+      });
     ctx.pendingAttempts += answer.requests;
     confirmed = answer.deleted;
   }
@@ -100,4 +113,26 @@ async function confirmAbsent(ctx: RunContext, scope: ListingScope, now: string):
   ];
   ctx.statements++;
   return { statements, notes, errors: [] };
+}
+
+/**
+ * Upstream deferred the confirmations part-way: what it answered is kept with the listing, written by the batch
+ * that ends (or pauses) the run, so the end a retry resumes asks only the rest. Tasks confirmed gone are queued as
+ * the listing's tombstones, deleted only when it concludes (under the guard); tasks still upstream are marked seen.
+ */
+function keepAnswers(ctx: RunContext, checking: AbsentTask[], answer: PartialConfirmation): void {
+  const { db } = ctx.deps;
+  const answered = new Set(answer.answered);
+  const gone = new Set(answer.deleted);
+  const asked = checking.filter((t) => answered.has(t.externalId));
+  const ids = asked.filter((t) => gone.has(t.externalId)).map((t) => t.id);
+  const kept = asked.filter((t) => !gone.has(t.externalId)).map((t) => t.id);
+  ctx.pendingAttempts += answer.requests;
+  ctx.answers.push(
+    ...tombstoneStatements(db, ctx.scope.listingId, ids),
+    ...seenStatements(db, ctx.scope.listingId, kept),
+  );
+  ctx.notes.push(
+    `Upstream answered for ${asked.length} of the ${checking.length} task(s) missing from the listing before it deferred: ${ids.length} confirmed gone (deleted when the listing ends), ${kept.length} still upstream (kept).`,
+  );
 }

@@ -52,13 +52,17 @@ export class UpstreamError extends Error {
   }
 }
 
-/** Upstream is rate limiting until `nextAllowedAt` (ISO), beyond what the run may wait: the run ends `deferred`. */
+/**
+ * Upstream is rate limiting until `nextAllowedAt` (ISO), beyond what the run may wait: the run ends `deferred`.
+ * Thrown part-way through confirmDeleted, it carries the answers upstream gave before it (`partial`).
+ */
 export class UpstreamDeferred extends UpstreamError {
   constructor(
     failure: AttemptFailure,
     attempts: number,
     retried: AttemptFailure[],
     readonly nextAllowedAt: string,
+    readonly partial: PartialConfirmation | null = null,
   ) {
     super(failure, attempts, retried);
   }
@@ -111,6 +115,9 @@ export type Confirmation = {
   requests: number;
 };
 
+/** What upstream answered before it deferred the rest: the ids it `answered` for, of which `deleted` are gone. */
+export type PartialConfirmation = Confirmation & { answered: string[] };
+
 export type UpstreamSource = { kind: "simulator" | "http" | "github"; label: string };
 
 export interface UpstreamAdapter {
@@ -123,7 +130,10 @@ export interface UpstreamAdapter {
   readonly deletions: "listing" | "confirm";
   /** Fetches one page, retrying transient failures; throws UpstreamError or UpstreamDeferred. */
   fetchPage(req: PageRequest): Promise<FetchedPage>;
-  /** Asks upstream about tasks a complete listing did not show; required when `deletions` is `confirm`. */
+  /**
+   * Asks upstream about tasks a complete listing did not show; required when `deletions` is `confirm`. A rate limit
+   * met part-way throws UpstreamDeferred with the answers already given, so a retry need not ask for them again.
+   */
   confirmDeleted?(externalIds: string[], signal?: AbortSignal): Promise<Confirmation>;
 }
 

@@ -163,6 +163,20 @@ describe("GitHub adapter: confirming deletions", () => {
     expect(result.requests).toBe(3);
   });
 
+  it("a quota spent part-way defers with the answers already given, and the requests they took", async () => {
+    const bed = await served({ total: 20, pullEvery: 0 }, { quotaReserve: 1 });
+    bed.fake.repo.delete(2);
+    bed.fake.setQuota(3, 20 * 60_000);
+    const err = await failureOf(bed.adapter.confirmDeleted!([1, 2, 3, 4].map((n) => `acme/widgets#${n}`)));
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect((err as UpstreamDeferred).partial).toEqual({
+      answered: ["acme/widgets#1", "acme/widgets#2"],
+      deleted: ["acme/widgets#2"],
+      requests: 2,
+    });
+    expect(bed.fake.log.map((r) => r.status)).toEqual([200, 410]);
+  });
+
   it("does not take an issue that is still there for deleted", async () => {
     const bed = await served({ total: 20, pullEvery: 0 });
     bed.fake.repo.delete(5);

@@ -226,11 +226,49 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       const retried = (await res.json()) as RunView;
       expect(retried).toMatchObject({ status: "success", retry_of: first.run.id, counts: { deleted: 4 } });
       expect(retried.message).toContain(`Resumed run ${first.run.id}'s complete listing at its end`);
-      // The deferred run's listing was complete: the retry spends the quota on the confirmations alone.
+      // The deferred run's listing was complete: the retry spends the quota on the confirmations alone, and only
+      // on the two the deferred run got no answer for.
       expect(since(fake, retryFrom).filter(isListing)).toHaveLength(0);
-      expect(since(fake, retryFrom).filter(isConfirmation)).toHaveLength(4);
+      expect(since(fake, retryFrom).filter(isConfirmation)).toHaveLength(2);
       expect((await liveRows(h.db)).length).toBe(146);
       await expectRunInvariants(h.db, retried);
+    });
+
+    it("confirmations one quota window cannot hold finish over several: none is asked twice, all deletions apply", async () => {
+      const { h, fake } = await setup({ total: 150, pullEvery: 0, quotaWindowMs: 30 * 60_000 });
+      const isListing = (r: { path: string }) => r.path.endsWith("/issues");
+      const isConfirmation = (r: { path: string }) => /\/issues\/\d+$/.test(r.path);
+      await sync(h);
+      const pages = fake.log.filter(isListing).length;
+      // Five issues are gone; one more the listing leaves out though its page answers (still there, kept).
+      for (const n of [10, 20, 30, 40, 50]) fake.repo.delete(n);
+      fake.unlisted.add(5);
+      // Each window leaves room for two confirmations above the 5 requests kept in reserve.
+      fake.setQuota(pages + 5 + 2);
+      const from = fake.log.length;
+      const runs = [(await sync(h)).run];
+      for (let window = 0; window < 5 && runs.at(-1)!.status === "deferred"; window++) {
+        fake.repo.advance(31 * 60_000);
+        fake.spendQuota(5 + 2);
+        const res = await h.app.request(`/api/sync/runs/${runs.at(-1)!.id}/retry`, { method: "POST" });
+        const json = (await res.json()) as RunView & { run?: RunView };
+        runs.push(json.run ?? json);
+      }
+      expect(runs.map((r) => r.status)).toEqual(["deferred", "deferred", "success"]);
+      expect(runs.map((r) => r.counts.deleted)).toEqual([0, 0, 5]);
+      // A deferred run says what it was told; the run that concludes deletes all it was told are gone.
+      for (const run of runs.slice(0, 2))
+        expect(run.message).toMatch(/Upstream answered for 2 of the \d+ task/);
+      expect(runs[2]!.message).toContain(" 5 deleted,");
+      // Only the first run listed; each issue was asked about once, two a window.
+      const asked = since(fake, from).filter(isConfirmation);
+      expect(since(fake, from).filter(isListing)).toHaveLength(pages);
+      expect(asked).toHaveLength(6);
+      expect(new Set(asked.map((r) => r.path)).size).toBe(6);
+      // The runs' attempts account for every request GitHub answered, the confirmations of deferred runs too.
+      expect(runs.reduce((n, r) => n + r.attempts, 0)).toBe(since(fake, from).length);
+      expect((await liveRows(h.db)).length).toBe(145);
+      for (const run of runs) await expectRunInvariants(h.db, run);
     });
 
     it("the first tick after a deferral's reset resumes the deferred run where GitHub stopped it", async () => {

@@ -150,6 +150,49 @@ export function slicesSuite(make: MakeHarness) {
       expect(run).toMatchObject({ status: "success", pages: 3, fetched: 57, deleted: 3 });
     });
 
+    it("confirmations a rate limit cuts short are kept across the wait: the next slice asks only the rest", async () => {
+      // Each window holds one confirmation: upstream answers the first task asked about, then defers the rest.
+      const sim = new Simulator({ failure_rate: 0, total: 60, pagination: "page" });
+      const asked: string[] = [];
+      const upstream =
+        (config: Config) =>
+        (ctx: UpstreamContext): UpstreamAdapter => {
+          const inner = upstreamFromConfig(config, sim)(ctx);
+          return {
+            source: inner.source,
+            deletions: "confirm",
+            fetchPage: (req) => inner.fetchPage(req),
+            async confirmDeleted(ids, signal) {
+              const answer = await inner.confirmDeleted!(ids.slice(0, 1), signal);
+              asked.push(ids[0]!);
+              if (ids.length === 1) return answer;
+              const until = new Date(ctx.clock().getTime() + 60_000).toISOString();
+              const failure = {
+                at: ctx.clock().toISOString(),
+                kind: "rate_limited" as const,
+                message: "quota spent",
+                retryable: true,
+              };
+              throw new UpstreamDeferred(failure, 0, [], until, { ...answer, answered: ids.slice(0, 1) });
+            },
+          };
+        };
+      const h = await make({ upstream, env: { SYNC_PAGE_SIZE: "20" } });
+      const engine = h.engine();
+      await sync(h);
+      sim.advance({ deletes: 3 });
+      const started = await startSync(engine, { trigger: "manual" });
+      if (started.kind !== "started") throw new Error(started.kind);
+      const slices = [];
+      for (let n = 0; n < 6 && !slices.at(-1)?.ended; n++)
+        slices.push(await advanceRun(engine, started.run.id, LOTS, { maxWaitMs: 3_600_000 }));
+      expect(slices.map((s) => s.ended)).toEqual([false, false, true]);
+      expect(asked).toHaveLength(3);
+      expect(new Set(asked).size).toBe(3);
+      const run = (await getRun(h.db, started.run.id))!;
+      expect(run).toMatchObject({ status: "success", pages: 3, fetched: 57, deleted: 3, attempts: 3 + 3 });
+    });
+
     it("an invalid record repeated on the page after a slice boundary is quarantined and counted once", async () => {
       const bad = { id: "x", title: "", status: "todo", updated_at: "2026-01-01T00:00:00.000Z" };
       // A page boundary shifted by one (an insert upstream): the invalid record ends one page and starts the next.

@@ -7,6 +7,7 @@ import {
   type FetchedPage,
   type PageRequest,
   type UpstreamAdapter,
+  UpstreamDeferred,
   UpstreamError,
   type UpstreamStateStore,
 } from "../adapter";
@@ -218,6 +219,7 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
 
   async function confirmDeleted(externalIds: string[], signal?: AbortSignal): Promise<Confirmation> {
     const deleted: string[] = [];
+    const answered: string[] = [];
     let requests = 0;
     try {
       for (const id of externalIds.slice(0, settings.maxConfirmations)) {
@@ -225,6 +227,7 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
         // Not an issue of this repository (another repository, or another upstream's id): it cannot be listed here.
         if (number === null) {
           deleted.push(id);
+          answered.push(id);
           continue;
         }
         const answer = await http.send(issueUrl(root, options.repo, number), {
@@ -233,7 +236,17 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
         });
         requests += answer.attempts;
         if (answer.status !== 200) deleted.push(id);
+        answered.push(id);
       }
+    } catch (err) {
+      // The quota ran out part-way: the answers already given go with the deferral (see UpstreamDeferred).
+      if (err instanceof UpstreamDeferred && answered.length > 0)
+        throw new UpstreamDeferred(err.failure, err.attempts, err.retried, err.nextAllowedAt, {
+          answered,
+          deleted,
+          requests,
+        });
+      throw err;
     } finally {
       await http.persistQuota();
     }
