@@ -6,13 +6,10 @@ import { describe, expect, it } from "vitest";
 import { acquireLease } from "../../db/lease";
 import { getRun } from "../../db/sync-runs";
 import { upsertStatements } from "../../db/task-sync";
-import type { Config } from "../../functions/config";
 import type { RunView } from "../../functions/routes/sync";
 import { driveRun } from "../../functions/runs/driver";
-import { Simulator } from "../../functions/simulator/dataset";
 import { startRetry } from "../../functions/sync/engine";
-import { type UpstreamContext, upstreamFromConfig } from "../../functions/upstreams";
-import type { UpstreamAdapter } from "../../functions/upstreams/adapter";
+import { confirmingUpstream } from "./confirming-upstream";
 import { type Harness, httpUpstream, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
 import { leaseAndBackoffTests } from "./lease-and-backoff";
 import { rec, scripted } from "./scripted-upstream";
@@ -434,20 +431,11 @@ export function hostileUpstreamSuite(make: MakeHarness) {
 
     it("a user's delete during the confirmations is not counted as the run's: its message and counts agree", async () => {
       // A page-number upstream confirms absent tasks one by one; while it is asked, the user deletes one of them.
-      const sim = new Simulator({ failure_rate: 0, total: 40, pagination: "page" });
       let h: Harness | undefined;
-      const upstream =
-        (config: Config) =>
-        (ctx: UpstreamContext): UpstreamAdapter => {
-          const inner = upstreamFromConfig(config, sim)(ctx);
-          return {
-            ...inner,
-            async confirmDeleted(ids, signal) {
-              await userDelete(h!, ids[0]!);
-              return inner.confirmDeleted!(ids, signal);
-            },
-          };
-        };
+      const { sim, upstream } = confirmingUpstream(40, async (ids, inner) => {
+        await userDelete(h!, ids[0]!);
+        return inner(ids);
+      });
       h = await make({ upstream, env: { SYNC_PAGE_SIZE: "10" } });
       await sync(h);
       sim.advance({ deletes: 3 });

@@ -2,12 +2,9 @@
 // nothing twice when replayed. Run on libSQL (test/node) and D1 (test/workers).
 import { describe, expect, it } from "vitest";
 import { getRun } from "../../db/sync-runs";
-import type { Config } from "../../functions/config";
-import { Simulator } from "../../functions/simulator/dataset";
 import { advanceRun } from "../../functions/sync/advance";
 import { followRun, startSync } from "../../functions/sync/engine";
-import { type UpstreamContext, upstreamFromConfig } from "../../functions/upstreams";
-import { type UpstreamAdapter, UpstreamDeferred } from "../../functions/upstreams/adapter";
+import { confirmingUpstream, quotaSpent } from "./confirming-upstream";
 import type { MakeHarness } from "./harness";
 import { type Rec, rec, scripted } from "./scripted-upstream";
 import { expectMirrors, expectRunInvariants, liveRows, sync } from "./sync-checks";
@@ -107,30 +104,12 @@ export function slicesSuite(make: MakeHarness) {
     it("a rate limit met while confirming deletions is waited out without listing everything again", async () => {
       // A page-number upstream confirms absent tasks one by one; the first confirmation is rate-limited for a
       // minute, which a Workflow sleeps through (maxWaitMs) before the run's next slice.
-      const sim = new Simulator({ failure_rate: 0, total: 60, pagination: "page" });
       let limited = true;
-      const upstream =
-        (config: Config) =>
-        (ctx: UpstreamContext): UpstreamAdapter => {
-          const inner = upstreamFromConfig(config, sim)(ctx);
-          return {
-            source: inner.source,
-            deletions: "confirm",
-            fetchPage: (req) => inner.fetchPage(req),
-            async confirmDeleted(ids, signal) {
-              if (!limited) return inner.confirmDeleted!(ids, signal);
-              limited = false;
-              const until = new Date(ctx.clock().getTime() + 60_000).toISOString();
-              const failure = {
-                at: ctx.clock().toISOString(),
-                kind: "rate_limited" as const,
-                message: "quota spent",
-                retryable: true,
-              };
-              throw new UpstreamDeferred(failure, 1, [], until);
-            },
-          };
-        };
+      const { sim, upstream } = confirmingUpstream(60, async (ids, inner, ctx) => {
+        if (!limited) return inner(ids);
+        limited = false;
+        throw quotaSpent(ctx);
+      });
       const h = await make({ upstream, env: { SYNC_PAGE_SIZE: "20" } });
       const engine = h.engine();
       await sync(h);
@@ -152,31 +131,13 @@ export function slicesSuite(make: MakeHarness) {
 
     it("confirmations a rate limit cuts short are kept across the wait: the next slice asks only the rest", async () => {
       // Each window holds one confirmation: upstream answers the first task asked about, then defers the rest.
-      const sim = new Simulator({ failure_rate: 0, total: 60, pagination: "page" });
       const asked: string[] = [];
-      const upstream =
-        (config: Config) =>
-        (ctx: UpstreamContext): UpstreamAdapter => {
-          const inner = upstreamFromConfig(config, sim)(ctx);
-          return {
-            source: inner.source,
-            deletions: "confirm",
-            fetchPage: (req) => inner.fetchPage(req),
-            async confirmDeleted(ids, signal) {
-              const answer = await inner.confirmDeleted!(ids.slice(0, 1), signal);
-              asked.push(ids[0]!);
-              if (ids.length === 1) return answer;
-              const until = new Date(ctx.clock().getTime() + 60_000).toISOString();
-              const failure = {
-                at: ctx.clock().toISOString(),
-                kind: "rate_limited" as const,
-                message: "quota spent",
-                retryable: true,
-              };
-              throw new UpstreamDeferred(failure, 0, [], until, { ...answer, answered: ids.slice(0, 1) });
-            },
-          };
-        };
+      const { sim, upstream } = confirmingUpstream(60, async (ids, inner, ctx) => {
+        const answer = await inner(ids.slice(0, 1));
+        asked.push(ids[0]!);
+        if (ids.length === 1) return answer;
+        throw quotaSpent(ctx, { ...answer, answered: ids.slice(0, 1) });
+      });
       const h = await make({ upstream, env: { SYNC_PAGE_SIZE: "20" } });
       const engine = h.engine();
       await sync(h);
