@@ -67,7 +67,7 @@ export async function acquireLease(db: Db, start: RunStart): Promise<AcquireResu
       where ${free} returning id`),
     db.run(sql`update ${syncLock} set holder_run_id = (select max(id) from ${syncRuns}), lease_expires_at = ${start.leaseExpiresAt}
       where id = 1 and (holder_run_id is null or lease_expires_at <= ${start.now})`),
-    db.run(sql`update ${syncRuns} set status = 'abandoned', finished_at = ${start.now}, message = ${ABANDONED}
+    db.run(sql`update ${syncRuns} set status = 'abandoned', finished_at = ${start.now}, message = ${ABANDONED}, live_retry = null
       where status = 'running' and id <> coalesce((select holder_run_id from ${syncLock} where id = 1), -1)`),
     db.run(sql`delete from ${syncSeen} where run_id is not ${holderListing}`),
     db.run(sql`delete from ${syncDeleteCandidates} where run_id is not ${holderListing}`),
@@ -131,7 +131,7 @@ export async function renewLease(db: Db, runId: number, now: string, leaseExpire
 /** Marks runs whose lease expired as abandoned, and frees the lease, so no run stays `running` past it. */
 export async function reapExpired(db: Db, now: string) {
   await db.batch([
-    db.run(sql`update ${syncRuns} set status = 'abandoned', finished_at = ${now},
+    db.run(sql`update ${syncRuns} set status = 'abandoned', finished_at = ${now}, live_retry = null,
       message = 'Abandoned: its lease expired without a heartbeat (the process running it stopped or hung).'
       where status = 'running' and id in (select holder_run_id from ${syncLock} where id = 1 and lease_expires_at <= ${now})`),
     db.run(sql`update ${syncLock} set holder_run_id = null, lease_expires_at = null

@@ -92,6 +92,10 @@ export const syncRuns = sqliteTable(
     ignored: integer("ignored").notNull().default(0),
     message: text("message"),
     nextAllowedAt: text("next_allowed_at"),
+    // While a running run's request is being retried: why its last attempt failed and when it tries next (JSON,
+    // functions/sync/live-retry.ts). Progress only, never a count: null again once the request settles or the run
+    // ends; the retried failures themselves are counted in `attempts` and sync_errors as before.
+    liveRetry: text("live_retry"),
   },
   (t) => [
     check(

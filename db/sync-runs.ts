@@ -44,6 +44,16 @@ export type Checkpoint = {
   ignored: number;
 };
 
+/**
+ * Sets (or, with null, clears) the running run's retry in progress: one statement, a no-op unless the run is still
+ * running and holds the lease, so a slice that lost it, or one whose run has ended, writes nothing.
+ */
+export function liveRetryStatement(db: Db, runId: number, value: string | null) {
+  return db.run(sql`update ${syncRuns} set live_retry = ${value}
+    where id = ${runId} and status = 'running'
+      and exists (select 1 from ${syncLock} where id = 1 and holder_run_id = ${runId})`);
+}
+
 /** Advances the run's checkpoint and adds the pages' counts; goes in the same batch as the pages' rows. */
 export function checkpointStatement(db: Db, runId: number, now: string, counts: PageCounts, cp: Checkpoint) {
   return db
@@ -177,6 +187,7 @@ export async function finishRun(db: Db, f: Finish): Promise<number> {
         heartbeatAt: f.now,
         message: f.message,
         nextAllowedAt: f.nextAllowedAt ?? null,
+        liveRetry: null,
         attempts: sql`${syncRuns.attempts} + ${f.attempts}`,
         ...(f.highWater !== undefined ? { highWater: f.highWater } : {}),
       })

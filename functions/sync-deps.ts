@@ -4,9 +4,11 @@ import { upstreamStateStore } from "../db/upstream-state";
 import { heartbeatSeconds } from "./config";
 import type { ResolvedDeps } from "./router";
 import type { SyncDeps } from "./sync/engine";
+import { retryFeed } from "./sync/live-retry";
 
 export function syncDeps(deps: ResolvedDeps, db: Db): SyncDeps {
   const { config } = deps;
+  const retries = retryFeed();
   return {
     db,
     upstream: deps.upstream({
@@ -14,7 +16,9 @@ export function syncDeps(deps: ResolvedDeps, db: Db): SyncDeps {
       sleep: deps.sleep,
       logger: deps.logger,
       state: upstreamStateStore(db, deps.clock),
+      onRetry: (failure, waitMs, attempt) => retries.listener?.(failure, waitMs, attempt),
     }),
+    retries,
     clock: deps.clock,
     logger: deps.logger,
     afterPage: deps.afterPage,

@@ -11,6 +11,8 @@ export type RunTrigger = Run["trigger"];
 export type SyncMode = Run["mode"];
 export type RunCounts = Run["counts"];
 export type RunError = Run["errors"][number];
+/** A request of a running run that is being retried (the status's `progress.retrying`). */
+export type RunRetrying = NonNullable<NonNullable<Run["progress"]>["retrying"]>;
 export type RunPage = InferResponseType<typeof api.api.sync.runs.$get, 200>;
 
 export type Health = InferResponseType<typeof api.api.health.$get, 200>;

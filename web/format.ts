@@ -1,5 +1,5 @@
 // Turns API values (times, durations, statuses, error kinds) into the words the dashboard shows.
-import type { RunCounts, RunError, RunStatus, TaskStatus } from "./api";
+import type { RunCounts, RunError, RunRetrying, RunStatus, TaskStatus } from "./api";
 
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "—";
@@ -88,6 +88,38 @@ const KIND_LABEL: Record<string, string> = {
 
 export function errorKindLabel(error: RunError): string {
   return KIND_LABEL[error.kind] ?? error.kind.replaceAll("_", " ");
+}
+
+/** What made an attempt fail, short: "HTTP 503", "a timeout". */
+function failedWith(r: RunRetrying): string {
+  if (r.http_status !== null) return `HTTP ${r.http_status}`;
+  switch (r.kind) {
+    case "timeout":
+      return "a timeout";
+    case "network":
+      return "a network error";
+    case "rate_limited":
+      return "a rate limit";
+    default:
+      return r.kind.replaceAll("_", " ");
+  }
+}
+
+/**
+ * A running run's retry in plain words: "Retrying page 3: attempt 2 after HTTP 503 — next try in 4 s". Once the
+ * next attempt is due it is under way (the status is polled every second, so the countdown moves with it).
+ */
+export function retryingLine(r: RunRetrying, now = Date.now()): string {
+  const what = r.page !== null ? `page ${r.page.toLocaleString()}` : "a request to upstream";
+  const due = Date.parse(r.next_attempt_at) - now;
+  const when = Number.isNaN(due)
+    ? ""
+    : due > 500
+      ? ` — next try in ${formatRelative(r.next_attempt_at, now).replace(/^in /, "")}`
+      : " — trying again now";
+  // A wait before the first attempt: GitHub's quota is nearly spent until its reset.
+  if (r.attempt <= 1) return `Waiting before requesting ${what} (${failedWith(r)})${when}`;
+  return `Retrying ${what}: attempt ${r.attempt} after ${failedWith(r)}${when}`;
 }
 
 export function countsSummary(counts: RunCounts): string {

@@ -10,6 +10,7 @@ import { idParam } from "../http/params";
 import { type AppEnv, createRouter, errorResponse, mutatingRoute } from "../router";
 import { inProcessLauncher, type RunLauncher } from "../runs/driver";
 import { followRun, type Started, type SyncOutcome, startRetry, startSync } from "../sync/engine";
+import { parseLiveRetry } from "../sync/live-retry";
 import { syncDeps } from "../sync-deps";
 import { upstreamSource } from "../upstreams/source";
 import { readSyncState } from "./sync-state";
@@ -34,6 +35,33 @@ const CountsSchema = z.object({
   ignored: z.number().int(),
 });
 
+const RetryingSchema = z
+  .object({
+    page: z.number().int().nullable().openapi({
+      description: "The listing's page the request is for; null for another request (confirming a deletion)",
+    }),
+    attempt: z
+      .number()
+      .int()
+      .openapi({ description: "The attempt the request is on: 2 once the first has failed" }),
+    kind: z.string().openapi({ description: "Why the last attempt failed (an error kind, as in `errors`)" }),
+    http_status: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The HTTP status of the failed attempt; null when there was no answer" }),
+    message: z.string().openapi({ description: "The failure in plain words (a short, sanitised excerpt)" }),
+    failed_at: z.string().openapi({ description: "When the last attempt failed" }),
+    next_attempt_at: z
+      .string()
+      .openapi({ description: "When the next attempt starts (it may already be under way)" }),
+  })
+  .nullable()
+  .openapi("SyncRunRetrying", {
+    description:
+      "A request of the running run that upstream failed and that is being retried: why, which attempt, and when the next one starts. Progress only: retried requests are counted in `attempts` and `errors` when their page commits or the run ends. Null when no request is being retried",
+  });
+
 export const RunSchema = z
   .object({
     id: z.number().int(),
@@ -52,8 +80,16 @@ export const RunSchema = z
     errors: z.array(RunErrorSchema),
     error_count: z.number().int(),
     progress: z
-      .object({ pages: z.number().int(), fetched: z.number().int(), heartbeat_at: z.string() })
-      .nullable(),
+      .object({
+        pages: z.number().int(),
+        fetched: z.number().int(),
+        heartbeat_at: z.string(),
+        retrying: RetryingSchema,
+      })
+      .nullable()
+      .openapi({
+        description: "While the run is running: what it has committed so far, and a retry under way",
+      }),
   })
   .openapi("SyncRun");
 
@@ -113,7 +149,12 @@ export async function runView(
     error_count: total,
     progress:
       run.status === "running"
-        ? { pages: run.pages, fetched: run.fetched, heartbeat_at: run.heartbeatAt }
+        ? {
+            pages: run.pages,
+            fetched: run.fetched,
+            heartbeat_at: run.heartbeatAt,
+            retrying: parseLiveRetry(run.liveRetry),
+          }
         : null,
   };
 }

@@ -4,13 +4,14 @@
 import { hasCandidates } from "../../db/absence";
 import { isLeaseLost, renewLease, stillHolds } from "../../db/lease";
 import type { SyncRun } from "../../db/schema";
-import { getRun, runCounts, runDurationMs } from "../../db/sync-runs";
+import { getRun, liveRetryStatement, runCounts, runDurationMs } from "../../db/sync-runs";
 import { UpstreamDeferred } from "../upstreams/adapter";
 import { concludeInterrupted, concludeListing, waitForUpstream } from "./conclude";
 import type { RunContext, SyncDeps } from "./context";
 import { iso, leaseUntil } from "./context";
 import { CursorGuard, parseTrail } from "./cursor-guard";
 import { startHeartbeat } from "./heartbeat";
+import { LiveRetries } from "./live-retry";
 import { pageIds, planStoredPage } from "./page";
 import { pageReader } from "./read-ahead";
 import { listingWatermark } from "./watermark";
@@ -156,7 +157,42 @@ export async function advanceRun(
   });
   const controller = new AbortController();
   if (run?.status !== "running") return { ended: true, waitUntil: null, pages: 0, statements: 1 };
-  const ctx = newContext(deps, run, controller.signal);
+  // The run's retry in progress, shown while the adapter waits to try a request again (live-retry.ts).
+  const live = new LiveRetries({
+    clock: deps.clock,
+    write: async (value) => {
+      ctx.statements++;
+      await liveRetryStatement(deps.db, run.id, value);
+    },
+    onError: (err) => deps.logger.warn("retry progress not written", { run_id: run.id, error: String(err) }),
+  });
+  const ctx = newContext(
+    { ...deps, upstream: live.track(deps.upstream, run.pages + 1) },
+    run,
+    controller.signal,
+  );
+  const feed = deps.retries;
+  const outer = feed?.listener ?? null;
+  if (feed) feed.listener = live.retrying;
+  let result: [ended: boolean, waitUntil: string | null];
+  try {
+    result = await sliceOf(ctx, budget, options, controller);
+  } finally {
+    if (feed?.listener === live.retrying) feed.listener = outer;
+    // Nothing is written once the slice is over, and what was is counted in its statements.
+    await live.stop();
+  }
+  return outcome(...result);
+}
+
+/** The slice itself: says whether the run ended, and until when it waits for upstream's rate limit. */
+async function sliceOf(
+  ctx: RunContext,
+  budget: SliceBudget,
+  options: SliceOptions,
+  controller: AbortController,
+): Promise<[ended: boolean, waitUntil: string | null]> {
+  const { deps, run } = ctx;
   // A listing continued from a checkpoint may have queued tombstones this process never saw.
   if (run.cursor !== null) {
     ctx.earlierTombstones = await hasCandidates(deps.db, ctx.scope.listingId);
@@ -176,17 +212,17 @@ export async function advanceRun(
     // A listing whose last page is committed has only its end left (an earlier slice stopped there to wait out a
     // rate limit while confirming deletions): listing again from its checkpoint would start it over.
     const listed = run.snapshotComplete || (await listPages(ctx, budget, deps.clock().getTime()));
-    if (!listed) return outcome(false);
+    if (!listed) return [false, null];
     await concludeListing(ctx);
     await logFinished(deps, run.id);
-    return outcome(true);
+    return [true, null];
   } catch (err) {
     if (isLeaseLost(err) || controller.signal.reason instanceof LeaseLost) {
       // Either another run took the lease over (ours expired; it marked this run abandoned), or this slice was
       // a replay whose checkpoint had already moved: then the next slice continues from the committed state.
-      if (await stillHolds(deps.db, run.id)) return outcome(false);
+      if (await stillHolds(deps.db, run.id)) return [false, null];
       deps.logger.warn("sync lost its lease", { run_id: run.id });
-      return outcome(true);
+      return [true, null];
     }
     const waitMs =
       err instanceof UpstreamDeferred ? Date.parse(err.nextAllowedAt) - deps.clock().getTime() : 0;
@@ -195,7 +231,7 @@ export async function advanceRun(
     const maxWaitMs = options.maxWaitMs ?? 0;
     if (err instanceof UpstreamDeferred && maxWaitMs > 0 && waitMs <= maxWaitMs) {
       await waitForUpstream(ctx, err);
-      return outcome(false, err.nextAllowedAt);
+      return [false, err.nextAllowedAt];
     }
     try {
       await concludeInterrupted(ctx, err);
@@ -204,7 +240,7 @@ export async function advanceRun(
       if (!isLeaseLost(final)) throw final;
       deps.logger.warn("sync lost its lease", { run_id: run.id });
     }
-    return outcome(true);
+    return [true, null];
   } finally {
     heartbeat.stop();
   }

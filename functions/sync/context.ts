@@ -6,6 +6,7 @@ import type { SyncRun } from "../../db/schema";
 import type { NewError } from "../../db/sync-runs";
 import type { Logger } from "../logger";
 import type { UpstreamAdapter } from "../upstreams/adapter";
+import type { RetryFeed } from "./live-retry";
 import type { SeenVersions } from "./plan-page";
 
 export type SyncSettings = {
@@ -40,6 +41,11 @@ export type SyncDeps = {
   clock: () => Date;
   logger: Logger;
   settings: SyncSettings;
+  /**
+   * Where `upstream` reports its retries (it was built with this feed's listener as its `onRetry`): the slice that
+   * runs shows them as its run's retry in progress. Without it, retries are only logged.
+   */
+  retries?: RetryFeed;
   /** Test seam: runs after each committed page (a throw here is a crash between two pages). */
   afterPage?: (runId: number, page: number) => void | Promise<void>;
 };

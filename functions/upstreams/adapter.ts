@@ -41,6 +41,12 @@ export type AttemptFailure = {
   retryable: boolean;
 };
 
+/**
+ * Told before a request is tried again: the attempt that failed, the wait before the next, and how many attempts
+ * were made so far (the next is `attempt + 1`). The sync shows it as the run's retry in progress.
+ */
+export type RetryListener = (failure: AttemptFailure, waitMs: number, attempt: number) => void;
+
 /** A request that failed for good (permanent, or transient and out of attempts); carries the attempts made. */
 export class UpstreamError extends Error {
   constructor(

@@ -2,7 +2,7 @@
 import { type Config, upstreamKind } from "../config";
 import type { Logger } from "../logger";
 import { Simulator } from "../simulator/dataset";
-import type { UpstreamAdapter, UpstreamStateStore } from "./adapter";
+import type { AttemptFailure, RetryListener, UpstreamAdapter, UpstreamStateStore } from "./adapter";
 import { githubAdapterFromConfig } from "./github/from-config";
 import { httpContractAdapter } from "./http-contract";
 import type { RetryPolicy } from "./retry";
@@ -17,6 +17,8 @@ export type UpstreamContext = {
   random?: () => number;
   /** The adapter's persistent state in this run's database (GitHub: ETag, last quota). */
   state?: UpstreamStateStore;
+  /** Told before each retry wait, besides the log line: the running run shows it as its retry in progress. */
+  onRetry?: RetryListener;
 };
 
 export type UpstreamFactory = (ctx: UpstreamContext) => UpstreamAdapter;
@@ -64,22 +66,26 @@ export function upstreamFromConfig(config: Config, simulator: Simulator | undefi
       clock: ctx.clock,
       sleep: ctx.sleep,
       random: ctx.random,
-      onRetry: (
-        failure: { kind: string; message: string; httpStatus?: number },
-        waitMs: number,
-        attempt: number,
-      ) =>
+      onRetry: (failure: AttemptFailure, waitMs: number, attempt: number) => {
         ctx.logger.warn("upstream request retried", {
           kind: failure.kind,
           http_status: failure.httpStatus,
           attempt,
           wait_ms: waitMs,
           message: failure.message,
-        }),
+        });
+        ctx.onRetry?.(failure, waitMs, attempt);
+      },
     };
     if (upstreamKind(config) === "github") {
       if (!ctx.state) throw new Error("UPSTREAM=github needs a state store for its ETags and quota");
-      const github = { state: ctx.state, clock: ctx.clock, sleep: ctx.sleep, logger: ctx.logger };
+      const github = {
+        state: ctx.state,
+        clock: ctx.clock,
+        sleep: ctx.sleep,
+        logger: ctx.logger,
+        onRetry: ctx.onRetry,
+      };
       return githubAdapterFromConfig(config, {
         ...github,
         random: ctx.random,

@@ -1,6 +1,6 @@
 // Retries one upstream request: exponential backoff with jitter, Retry-After floored and capped, and a wait
 // longer than the run may sit through becomes a deferral (the run ends `deferred` with `next_allowed_at`).
-import { type AttemptFailure, UpstreamDeferred, UpstreamError } from "./adapter";
+import { type AttemptFailure, type RetryListener, UpstreamDeferred, UpstreamError } from "./adapter";
 
 export type RetryPolicy = {
   maxAttempts: number;
@@ -32,8 +32,8 @@ export type RetryDeps = {
   sleep: (ms: number) => Promise<void>;
   random?: () => number;
   signal?: AbortSignal;
-  /** Called before each retry wait (logging). */
-  onRetry?: (failure: AttemptFailure, waitMs: number, attempt: number) => void;
+  /** Called before each retry wait (the log line, and the run's retry in progress). */
+  onRetry?: RetryListener;
 };
 
 export type Retried<T> = { value: T; attempts: number; retried: AttemptFailure[] };

@@ -134,6 +134,41 @@ describe("dashboard sync", () => {
     await page.context().close();
   });
 
+  it("says in plain words that a page is being retried, and why, while the run retries it", async () => {
+    const { page, problems } = await openDashboard(browser, server.url);
+    // Slow answers keep each state on screen across the dashboard's 1 s polls: a 503, then a 429 asking for 4 s,
+    // then a 503 again, before page 1 comes through.
+    await server.api("/simulator/config", {
+      method: "PUT",
+      body: { latency_ms: 2000, retry_after_s: 4, fail_next: ["http_503", "rate_limit", "http_503"] },
+    });
+    await page.getByRole("button", { name: "Sync now" }).click();
+
+    const retrying = page.getByTestId("sync-retrying");
+    const after503 = await waitForText(retrying, /Retrying page 1: attempt 2 after HTTP 503/, 10_000);
+    expect(after503).toContain("Simulated upstream failure (http_503)");
+    const after429 = await waitForText(
+      retrying,
+      /Retrying page 1: attempt 3 after HTTP 429 — next try in [1-4] s/,
+      10_000,
+    );
+    expect(after429).toContain("Simulated rate limit");
+    expect(await visibleText(page.getByTestId("sync-live"))).toMatch(/Run #\d+ \(manual, full\) is running/);
+    const shot = await screenshot(page, "retrying");
+    expect(shot).toMatch(/retrying/);
+    await server.api("/simulator/config", { method: "PUT", body: { latency_ms: 0, retry_after_s: 1 } });
+
+    const card = await waitForText(
+      lastRun(page),
+      /Succeeded[\s\S]*Recovered along the way \(3 problems\)/,
+      30_000,
+    );
+    expect(card).toMatch(/Upstream requests\s+9 \(retries included\)/);
+    expect(await retrying.count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it("lets one of two racing tabs run the sync while the other follows it", async () => {
     await server.api("/simulator/config", { method: "PUT", body: { latency_ms: 300 } });
     const tabs = await Promise.all([

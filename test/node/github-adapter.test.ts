@@ -324,6 +324,21 @@ describe("GitHub adapter: full listing", () => {
     expect(page!.retried.map((f) => f.httpStatus)).toEqual([502, 502]);
     expect(bed.sleeps).toHaveLength(2);
   });
+
+  it("tells its onRetry hook of each retry before waiting: the failure, the wait and the attempts made", async () => {
+    const told: [number | undefined, number, number][] = [];
+    const bed = await served({ total: 5 });
+    const adapter = bed.rebuild({
+      onRetry: (f, waitMs, attempt) => told.push([f.httpStatus, waitMs, attempt]),
+    });
+    bed.fake.serverErrors = 2;
+    await listAll(adapter);
+    expect(told.map(([status, , attempt]) => [status, attempt])).toEqual([
+      [502, 1],
+      [502, 2],
+    ]);
+    expect(told.map(([, waitMs]) => waitMs)).toEqual(bed.sleeps);
+  });
 });
 
 describe("GitHub adapter: incremental listing and conditional requests", () => {

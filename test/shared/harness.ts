@@ -19,6 +19,8 @@ export type HarnessOptions = {
   /** Another upstream than the simulator (see httpUpstream). */
   upstream?: (config: Config) => UpstreamFactory;
   clock?: () => Date;
+  /** Every wait the sync asks for, after it is recorded in `sleeps`; by default none really waits. */
+  sleep?: (ms: number) => Promise<void>;
   afterPage?: AppDeps["afterPage"];
 };
 
@@ -60,6 +62,7 @@ export function buildHarness(db: Db, dbKind: "d1" | "libsql", options: HarnessOp
     clock: options.clock,
     sleep: async (ms) => {
       sleeps.push(ms);
+      await options.sleep?.(ms);
     },
     afterPage: options.afterPage,
   });

@@ -2,7 +2,8 @@
 // run-history routes; incremental and scheduled syncs are in scheduling.suite.ts.
 import { sql } from "drizzle-orm";
 import parsePrometheus from "parse-prometheus-text-format";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { acquireLease } from "../../db/lease";
 import { PROMETHEUS_CONTENT_TYPE } from "../../functions/http/prometheus";
 import type { RunView } from "../../functions/routes/sync";
 import { type Harness, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
@@ -138,6 +139,99 @@ export function syncOperationsSuite(make: MakeHarness) {
       expect(body).toHaveProperty("started_at");
       expect(body).toHaveProperty("finished_at");
       expect(body).toHaveProperty("message");
+    });
+
+    it("while a page is retried the status says so (attempt, why, next try), clears it once the page comes through, and counts as before", async () => {
+      type Status = RunView & { running: boolean };
+      const waits: { ms: number; release: () => void }[] = [];
+      const status = async () => (await (await h.app.request("/api/sync/status")).json()) as Status;
+      let afterRecovery: Status | undefined;
+      const h = await make({
+        clock: manualClock("2030-01-01T00:00:00.000Z"),
+        sim: { total: 90 },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "40" },
+        // Each backoff waits until the test releases it, so the run can be watched while it retries.
+        sleep: (ms) => new Promise<void>((release) => waits.push({ ms, release })),
+        afterPage: async (_run, page) => {
+          if (page === 1) h.simulator.failNext(["http_503", "http_503"]);
+          if (page === 2) afterRecovery = await status();
+        },
+      });
+      const started = sync(h);
+
+      for (const attempt of [2, 3]) {
+        await vi.waitFor(() => expect(waits).toHaveLength(attempt - 1));
+        const wait = waits[attempt - 2]!;
+        const during = await vi.waitFor(async () => {
+          const s = await status();
+          expect(s.progress?.retrying?.attempt).toBe(attempt);
+          return s;
+        });
+        expect(during).toMatchObject({ status: "running", running: true, pages: 1 });
+        const retrying = during.progress!.retrying!;
+        expect(retrying).toEqual({
+          page: 2,
+          attempt,
+          kind: "http_error",
+          http_status: 503,
+          message: expect.stringContaining("503"),
+          failed_at: expect.any(String),
+          next_attempt_at: expect.any(String),
+        });
+        const untilNext = Date.parse(retrying.next_attempt_at) - Date.parse(retrying.failed_at);
+        expect(untilNext).toBeGreaterThanOrEqual(wait.ms);
+        expect(untilNext).toBeLessThan(wait.ms + 1000);
+        // Progress, not a count: the committed counts are still those of page 1.
+        expect(during).toMatchObject({ attempts: 1, error_count: 0, counts: { fetched: 40 } });
+        const byId = (await (await h.app.request(`/api/sync/runs/${during.id}`)).json()) as RunView;
+        expect(byId.progress?.retrying).toEqual(retrying);
+        wait.release();
+      }
+
+      const { status: code, run } = await started;
+      expect(afterRecovery).toMatchObject({ running: true, pages: 2, progress: { retrying: null } });
+      expect(code).toBe(200);
+      // The same counts as a run retried without being watched (the fault matrix above).
+      expect(run).toMatchObject({ status: "success", pages: 3, attempts: 5, progress: null });
+      expect(run.counts).toMatchObject({ fetched: 90, created: 90 });
+      expect(run.errors.map((e) => [e.kind, e.http_status, e.retryable])).toEqual([
+        ["http_error", 503, true],
+        ["http_error", 503, true],
+      ]);
+      const [row] = await h.db.all<{ live_retry: string | null }>(
+        sql`select live_retry from sync_runs where id = ${run.id}`,
+      );
+      expect(row!.live_retry).toBeNull();
+      await expectMirrors(h.db, h.simulator);
+      await expectRunInvariants(h.db, run);
+    });
+
+    it("a stored retry in progress that is not one reads as none, never as a 500", async () => {
+      const h = await make();
+      const now = new Date();
+      const lease = await acquireLease(h.db, {
+        now: now.toISOString(),
+        leaseExpiresAt: new Date(now.getTime() + 60_000).toISOString(),
+        trigger: "manual",
+        mode: "full",
+      });
+      expect(lease.acquired).toBe(true);
+      const id = lease.acquired ? lease.run.id : 0;
+      for (const stored of [
+        "not json",
+        "null",
+        "[]",
+        '{"page":"2","attempt":2}',
+        JSON.stringify("x".repeat(10_000)),
+      ]) {
+        await h.db.run(sql`update sync_runs set live_retry = ${stored} where id = ${id}`);
+        for (const path of ["/api/sync/status", `/api/sync/runs/${id}`, "/api/sync/runs"]) {
+          const res = await h.app.request(path);
+          expect(res.status, `${path} with ${stored.slice(0, 20)}`).toBe(200);
+          const body = (await res.json()) as RunView & { results?: RunView[] };
+          expect((body.results?.[0] ?? body).progress).toMatchObject({ retrying: null });
+        }
+      }
     });
 
     it("GET /api/metrics says what the status says, as Prometheus gauges", async () => {

@@ -90,7 +90,11 @@ function RunDetails({ run, busy, onRetry }: { run: Run; busy: boolean; onRetry: 
         </div>
         <div>
           <dt>Upstream requests</dt>
-          <dd>{run.attempts} (retries included)</dd>
+          <dd>
+            {run.status === "running"
+              ? `${run.attempts} so far (retries included, counted as pages are saved)`
+              : `${run.attempts} (retries included)`}
+          </dd>
         </div>
       </dl>
       <ul class="counts" aria-label="Record counts">

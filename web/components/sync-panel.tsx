@@ -1,7 +1,7 @@
 // Starts a sync and shows the one under way, whoever started it (this tab, another tab, the schedule).
 import type { Run, SyncMode, SyncStatus } from "../api";
 import { isRun } from "../api";
-import { formatRelative, formatTime, plural, RUN_STATUS_LABEL } from "../format";
+import { formatRelative, formatTime, plural, RUN_STATUS_LABEL, retryingLine } from "../format";
 import { LoadError } from "./load-error";
 
 type Props = {
@@ -65,6 +65,12 @@ export function SyncPanel({ status, statusError, mode, onModeChange, onSync, bus
               {plural(run.progress?.fetched ?? run.counts.fetched, "record")} so far, started{" "}
               {formatRelative(run.started_at)}.
             </span>
+            {run.progress?.retrying && (
+              <span class="retrying" data-testid="sync-retrying">
+                {retryingLine(run.progress.retrying)}
+                <span class="muted"> ({run.progress.retrying.message})</span>
+              </span>
+            )}
           </div>
         ) : busy ? (
           <span>Starting the sync…</span>

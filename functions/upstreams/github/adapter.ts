@@ -6,6 +6,7 @@ import {
   type Confirmation,
   type FetchedPage,
   type PageRequest,
+  type RetryListener,
   type UpstreamAdapter,
   UpstreamDeferred,
   UpstreamError,
@@ -42,6 +43,8 @@ export type GithubAdapterOptions = {
   sleep: (ms: number) => Promise<void>;
   random?: () => number;
   logger?: Logger;
+  /** Told before each wait to retry a request (see GithubHttpOptions). */
+  onRetry?: RetryListener;
   timeoutMs?: number;
   maxBodyBytes?: number;
   maxAttempts?: number;

@@ -1,7 +1,7 @@
 // Builds the GitHub adapter from validated configuration and the runtime's dependencies (one line for the factory).
 import type { Config } from "../../config";
 import type { Logger } from "../../logger";
-import type { UpstreamAdapter, UpstreamSource, UpstreamStateStore } from "../adapter";
+import type { RetryListener, UpstreamAdapter, UpstreamSource, UpstreamStateStore } from "../adapter";
 import { createGithubAdapter } from "./adapter";
 import type { GithubFetch } from "./http";
 import { parseRepo, repoLabel } from "./repo";
@@ -14,6 +14,8 @@ export type GithubRuntime = {
   logger?: Logger;
   random?: () => number;
   maxBodyBytes?: number;
+  /** Told before each wait to retry a request (see GithubHttpOptions). */
+  onRetry?: RetryListener;
 };
 
 export function githubAdapterFromConfig(config: Config, runtime: GithubRuntime): UpstreamAdapter {
@@ -32,6 +34,7 @@ export function githubAdapterFromConfig(config: Config, runtime: GithubRuntime):
     logger: runtime.logger,
     random: runtime.random,
     maxBodyBytes: runtime.maxBodyBytes,
+    onRetry: runtime.onRetry,
     maxConfirmations: config.SYNC_MAX_CONFIRMATIONS,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     maxWaitMs: config.SYNC_MAX_RETRY_WAIT_SECONDS * 1000,

@@ -4,6 +4,7 @@ import type { Logger } from "../../logger";
 import {
   type AttemptFailure,
   type Quota,
+  type RetryListener,
   UpstreamDeferred,
   UpstreamError,
   type UpstreamStateStore,
@@ -30,6 +31,8 @@ export type GithubHttpOptions = {
   quotaReserve: number;
   state: UpstreamStateStore;
   logger?: Logger;
+  /** Told before every wait to try a request again (a backoff, a rate limit, the quota's reset), with the attempts made. */
+  onRetry?: RetryListener;
 };
 
 export type GithubAnswer = {
@@ -115,13 +118,13 @@ export class GithubHttp {
           );
         }
         rateLimitWaits++;
-        await this.wait(failure, waitMs, retried);
+        await this.wait(failure, waitMs, retried, n);
         continue;
       }
       if (!failure.retryable || n >= this.opts.maxAttempts || options.signal?.aborted) {
         throw new UpstreamError(failure, n, retried);
       }
-      await this.wait(failure, this.backoffMs(n), retried);
+      await this.wait(failure, this.backoffMs(n), retried, n);
     }
   }
 
@@ -248,7 +251,7 @@ export class GithubHttp {
       const message = `${failure.message}; the sync resumes after the reset`;
       throw new UpstreamDeferred({ ...failure, message }, attemptsMade, retried, quota.resetAt);
     }
-    await this.wait(failure, waitMs, retried);
+    await this.wait(failure, waitMs, retried, attemptsMade);
     // The reset has passed: the quota is full again until GitHub says otherwise.
     this.quota = null;
   }
@@ -261,7 +264,12 @@ export class GithubHttp {
     return secondaryBackoffMs(this.secondaryStrikes);
   }
 
-  private async wait(failure: AttemptFailure, waitMs: number, retried: AttemptFailure[]): Promise<void> {
+  private async wait(
+    failure: AttemptFailure,
+    waitMs: number,
+    retried: AttemptFailure[],
+    attemptsMade: number,
+  ): Promise<void> {
     retried.push(failure);
     this.opts.logger?.warn("github request waits before retrying", {
       kind: failure.kind,
@@ -269,6 +277,7 @@ export class GithubHttp {
       wait_ms: waitMs,
       reason: failure.message,
     });
+    this.opts.onRetry?.(failure, waitMs, attemptsMade);
     await this.opts.sleep(waitMs);
   }
 
