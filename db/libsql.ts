@@ -59,13 +59,27 @@ function filePath(url: string): string | undefined {
   return resolve(url.slice("file:".length).split("?")[0]!);
 }
 
+/**
+ * Applies the pending migrations. drizzle's migrator reads which ones are applied before its batch takes the write
+ * lock, so a second process booting on the same database at the same moment applies the same ones again once the
+ * first has committed them, and fails ("table … already exists"): reading again finds nothing left to apply. A
+ * real failure (read-only, full, corrupt) fails the second attempt the same way.
+ */
+async function migrateShared(db: Parameters<typeof migrate>[0]): Promise<void> {
+  try {
+    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  } catch {
+    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  }
+}
+
 /** Opens a libSQL file (with the healing client), `:memory:`, or a remote libSQL/Turso URL, and migrates it. */
 export async function createLibsqlDb(url: string, options: LibsqlOptions = {}): Promise<LibsqlDb> {
   const path = filePath(url);
   if (!path) {
     const client = createClient({ url, authToken: options.authToken, concurrency: 1 });
     const db = drizzle(client, { schema });
-    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    await migrateShared(db);
     return { db: db as unknown as Db, close: () => client.close(), client };
   }
   if (!existsSync(dirname(path))) {
@@ -84,7 +98,7 @@ export async function createLibsqlDb(url: string, options: LibsqlOptions = {}): 
     // WAL lets the dashboard read while a sync writes; the mode is stored in the file.
     await main.execute("PRAGMA journal_mode = WAL");
     const db = drizzle(main, { schema });
-    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    await migrateShared(db);
     // A file that opens and migrates may still refuse writes (a read-only file with nothing to migrate).
     await probeWrite(db as unknown as Db);
     if (options.writeThread === false)

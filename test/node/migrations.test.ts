@@ -1,8 +1,13 @@
-// Migrations that reshape stored data, applied to a database as the previous migration left it.
+// Migrations that reshape stored data, applied to a database as the previous migration left it; and the
+// migrations applied at boot by two services starting on one new file at once.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
+import { createLibsqlDb } from "../../db/libsql";
+import { cleanUpAfterEach, tempUrl, track } from "./libsql-file-support";
+
+cleanUpAfterEach();
 
 const DIR = "db/migrations";
 const files = readdirSync(DIR)
@@ -41,5 +46,24 @@ describe("migration 0014 (a listing's seen tasks, a row per page)", () => {
     for (const row of rows)
       expect((JSON.parse(String(row.task_ids)) as number[]).length).toBeLessThanOrEqual(5000);
     client.close();
+  });
+});
+
+describe("two services booting on one new database file at once", () => {
+  // Each migrates at boot on its own connection: both read that nothing is applied before either writes.
+  it("both start, and the migrations are applied once", async () => {
+    const url = tempUrl();
+    const boots = await Promise.allSettled([
+      createLibsqlDb(url, { writeThread: false }),
+      createLibsqlDb(url, { writeThread: false }),
+    ]);
+    for (const boot of boots) if (boot.status === "fulfilled") track(boot.value);
+    expect(boots.map((b) => (b.status === "rejected" ? String(b.reason) : "started"))).toEqual([
+      "started",
+      "started",
+    ]);
+    const check = track(createClient({ url }));
+    const applied = await check.execute("select count(*) as n from __drizzle_migrations");
+    expect(applied.rows[0]!.n).toBe(files.length);
   });
 });
