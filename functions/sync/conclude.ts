@@ -101,7 +101,10 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
       : ctx.run.snapshotComplete
         ? " while ending the complete listing it resumed"
         : " before any page was committed";
-  const cutShort = n > 0 ? "partial" : "failed";
+  // A listing that reached its last page but not its end (its deletions, its final batch) did not conclude: not
+  // `partial`, which would make it a complete listing the next run continues after (past its tombstones) and one
+  // a retry lists again instead of ending (endsUnconcluded in engine.ts).
+  const cutShort = n > 0 && !totals.snapshotComplete ? "partial" : "failed";
   const now = clock();
   let status: "partial" | "failed" | "deferred" = cutShort;
   let message: string;

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
 import { createLibsqlDb } from "../../db/libsql";
 import { ThreadedClient } from "../../db/write-thread";
-import { buildHarness, httpUpstream, PAGE_BY_PAGE } from "../shared/harness";
+import { buildHarness, httpUpstream, manualClock, PAGE_BY_PAGE } from "../shared/harness";
 import { rec, scripted } from "../shared/scripted-upstream";
 
 const cleanups: (() => void)[] = [];
@@ -104,5 +104,49 @@ describe("a database that fills up mid-sync", () => {
     expect(body.run.errors.map((e) => e.kind)).toEqual(["database"]);
     const [{ n }] = await db.all<{ n: number }>(sql`select count(*) as n from tasks`);
     expect(n).toBe(0);
+  });
+});
+
+describe("a database that fills up while a run ends its listing", () => {
+  // The incremental run's listing reaches its last page, then its final batch (the deletions, the end) meets the
+  // full disk: the run did not conclude, so its listing is not a complete one the next run continues after.
+  it("a listing whose final batch the full disk refused is not taken as complete: Retry applies its deletions", async () => {
+    const file = await fileDb();
+    const { db } = file;
+    const clock = manualClock("2026-03-01T00:00:00Z");
+    let fillDuring: number | undefined;
+    const h = buildHarness(db, "libsql", {
+      env: { SYNC_PAGE_SIZE: "10" },
+      sim: { total: 100 },
+      clock,
+      afterPage: async (run) => {
+        if (run === fillDuring) await limitToCurrentSize(file);
+      },
+    });
+    const post = (path: string, body?: object) =>
+      h.app.request(path, {
+        method: "POST",
+        ...(body ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}),
+      });
+    expect((await post("/api/sync")).status).toBe(200);
+    clock.advance(600_000);
+    h.simulator.advance({ deletes: 40 });
+    // Past the watermark's overlap: a listing that begins now is the last to list these tombstones.
+    clock.advance(600_000);
+    fillDuring = 2;
+    const stopped = await post("/api/sync", { mode: "incremental" });
+    const body = (await stopped.json()) as { error: { code: string }; run: { id: number; status: string } };
+    expect(stopped.status).toBe(503);
+    expect(body.error.code).toBe("database_unavailable");
+    expect(body.run).toMatchObject({ id: 2, status: "failed" });
+
+    await file.client.configureConnections("PRAGMA max_page_count = 1073741823");
+    clock.advance(600_000);
+    const retried = (await (await post("/api/sync/runs/2/retry")).json()) as { status: string };
+    expect(retried.status).toBe("success");
+    const [{ live }] = await db.all<{ live: number }>(
+      sql`select count(*) as live from tasks where deleted_at is null`,
+    );
+    expect(live).toBe(60);
   });
 });
