@@ -2,6 +2,7 @@
 // released when the run ends. A run that lost the lease can write nothing more.
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { databaseFault } from "./database-faults";
 import {
   type RunTrigger,
   type SyncMode,
@@ -149,5 +150,11 @@ export async function reapIfExpired(db: Db, now: string): Promise<void> {
     .from(syncLock)
     .where(eq(syncLock.id, 1));
   if (lock?.holder == null || lock.expiresAt == null || lock.expiresAt > now) return;
-  await reapExpired(db, now);
+  try {
+    await reapExpired(db, now);
+  } catch (err) {
+    // The read still answers what it read when the database refuses the write (another process holds the lock, the
+    // disk is full, the file is read-only): a later read, run or cron tick marks the run abandoned.
+    if (!databaseFault(err)) throw err;
+  }
 }

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DatabaseBusyError } from "../../db/database-faults";
 import { createLibsqlDb } from "../../db/libsql";
 import { fullListingTimes } from "../../db/sync-runs";
-import { runScheduledSync } from "../../functions/sync/engine";
-import { buildHarness, type HarnessOptions, manualClock } from "../shared/harness";
+import { runScheduledSync, startSync } from "../../functions/sync/engine";
+import { buildHarness, type Harness, type HarnessOptions, manualClock } from "../shared/harness";
 import { scheduledRun } from "../shared/sync-checks";
 
 const cleanups: (() => void)[] = [];
@@ -18,7 +18,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function lockedApp(options: HarnessOptions = {}) {
+async function lockedApp(options: HarnessOptions = {}, beforeLock?: (h: Harness) => Promise<void>) {
   const dir = mkdtempSync(join(tmpdir(), "tasksync-locked-"));
   const url = `file:${join(dir, "locked.db")}`;
   // A short bound, so a read that wrote would fail here within the test instead of waiting 5 s.
@@ -31,6 +31,7 @@ async function lockedApp(options: HarnessOptions = {}) {
   });
   const h = buildHarness(db, "libsql", options);
   expect((await h.app.request("/api/sync", { method: "POST" })).status).toBe(200);
+  await beforeLock?.(h);
   const lock = await holder.transaction("write");
   return { h, holder, release: () => lock.rollback() };
 }
@@ -42,6 +43,21 @@ describe("reads while the database is locked for writing", () => {
       expect((await h.app.request(path)).status, path).toBe(200);
     }
     await release();
+  });
+
+  it("status, metrics and run reads still answer when they find a lease expired: marking it abandoned waits", async () => {
+    const clock = manualClock("2026-05-01T00:00:00.000Z");
+    // A run whose process stopped holds the lease until it expires; it expires while the lock is held.
+    const { h, release } = await lockedApp({ clock }, async (h) => {
+      expect((await startSync(h.engine(), { trigger: "manual" })).kind).toBe("started");
+      clock.advance((h.config.SYNC_LEASE_SECONDS + 1) * 1000);
+    });
+    for (const path of ["/api/sync/status", "/api/metrics", "/api/sync/runs", "/api/sync/runs/2"]) {
+      expect((await h.app.request(path)).status, path).toBe(200);
+    }
+    await release();
+    const status = (await (await h.app.request("/api/sync/status")).json()) as { id: number; status: string };
+    expect(status).toMatchObject({ id: 2, status: "abandoned" });
   });
 
   it("reports refused writes in /api/health and answers a write 503 database_busy with Retry-After", async () => {
