@@ -92,8 +92,9 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
     for (const f of err.retried) ctx.retried.push({ ...f, retryable: true });
   }
   const totals = (await getRun(db, ctx.run.id))!;
-  // Pages this run committed, in earlier slices too.
-  const n = ctx.run.pages + ctx.committedPages;
+  // Pages this run committed, in earlier slices too, as its row says: a batch can commit while its answer is lost
+  // (the write thread died before replying), and the checkpoint moved with it.
+  const n = totals.pages;
   // A retry that resumed a complete listing at its end (startRetry) has no page to commit.
   const progress =
     n > 0

@@ -5,11 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Db } from "../../db/client";
 import { databaseFault } from "../../db/database-faults";
 import { isLeaseLost } from "../../db/lease";
 import { createLibsqlDb, type LibsqlDb } from "../../db/libsql";
-import { tasks } from "../../db/schema";
+import { syncRuns, tasks } from "../../db/schema";
 import { ThreadedClient } from "../../db/write-thread";
+import { buildHarness, PAGE_BY_PAGE } from "../shared/harness";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -120,5 +122,34 @@ describe("the write thread", () => {
     const { db, close } = await fileDb();
     close();
     await expect(db.batch([db.insert(tasks).values(task("a", "late"))])).rejects.toThrow(/closed/);
+  });
+});
+
+describe("a commit whose answer the write thread lost", () => {
+  // The batch committed, then the thread died before answering (its heap ran out copying the results, or it was
+  // ended): the run's counts and checkpoint moved with it, so the run says the page was committed.
+  it("ends the run partial after the committed page, not failed 'before any page was committed'", async () => {
+    const opened = await fileDb();
+    let batches = 0;
+    const db = new Proxy(opened.db, {
+      get(target, key, receiver) {
+        if (key !== "batch") return Reflect.get(target, key, receiver);
+        return async (statements: Parameters<Db["batch"]>[0]) => {
+          const results = await target.batch(statements);
+          // The lease's batch, then the first page's commit.
+          if (++batches === 2) throw new Error("The write thread exited (code 1)");
+          return results;
+        };
+      },
+    });
+    const h = buildHarness(db, "libsql", {
+      env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "10" },
+      sim: { total: 30 },
+    });
+    await h.app.request("/api/sync", { method: "POST" });
+    const [run] = await db.select().from(syncRuns);
+    expect(await db.$count(tasks)).toBe(10);
+    expect(run).toMatchObject({ status: "partial", pages: 1, created: 10 });
+    expect(run!.message).toContain("after 1 committed page");
   });
 });
