@@ -1,5 +1,5 @@
 // Turns API values (times, durations, statuses, error kinds) into the words the dashboard shows.
-import type { RunCounts, RunError, RunRetrying, RunStatus, TaskStatus } from "./api";
+import type { Run, RunCounts, RunError, RunRetrying, RunStatus, TaskStatus } from "./api";
 
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "—";
@@ -62,17 +62,28 @@ export const TASK_STATUS_LABEL: Record<TaskStatus, string> = {
 
 export const RETRYABLE: RunStatus[] = ["failed", "partial", "deferred", "abandoned"];
 
-/** What each run outcome means, in a sentence a newcomer understands. */
-export const RUN_STATUS_EXPLAINED: Partial<Record<RunStatus, string>> = {
-  partial:
-    "Every page was saved, but some records were skipped: invalid records were quarantined, or deletions were held back by the safety guard. Fix the cause and retry.",
-  failed:
-    "The upstream could not be read, so nothing from this run was saved. Retry resumes from its checkpoint.",
-  deferred:
-    "The upstream asked us to slow down (rate limited) for longer than we wait. Pages up to the checkpoint are saved; retry resumes from there.",
-  abandoned:
-    "The process running this sync stopped answering (its lease expired). Saved pages are kept; retry resumes from the checkpoint.",
-};
+/**
+ * What a run's status means for the data, in plain words. A failed run saved nothing unless its listing reached
+ * its last page and only its end (its deletions, its final write) failed; a partial one saved pages up to its
+ * checkpoint, either cut short there or with records quarantined or deletions the guard held back.
+ */
+export function explainRun(run: Pick<Run, "status" | "pages">): string | undefined {
+  const saved = `${run.pages.toLocaleString()} ${run.pages === 1 ? "page was" : "pages were"} saved`;
+  switch (run.status) {
+    case "failed":
+      return run.pages === 0
+        ? "Nothing from this run was saved. Retry resumes from the last checkpoint."
+        : `Its ${saved}, but the run could not finish: the deletions it found were not applied. Retry only finishes it.`;
+    case "partial":
+      return `Its ${saved}, but not everything: the listing was cut short, or records were quarantined, or the safety guard held deletions back (see below). Fix the cause and retry.`;
+    case "deferred":
+      return "The upstream asked us to slow down (rate limited) for longer than we wait. Pages up to the checkpoint are saved; retry resumes from there.";
+    case "abandoned":
+      return "The process running this sync stopped answering (its lease expired). Saved pages are kept; retry resumes from the checkpoint.";
+    default:
+      return undefined;
+  }
+}
 
 const KIND_LABEL: Record<string, string> = {
   http_error: "The upstream answered with an HTTP error",

@@ -62,7 +62,7 @@ describe("dashboard sync", () => {
     const card = await waitForText(lastRun(page), /Failed/, 30_000);
     const failedId = Number(/Run #(\d+)/.exec(card)?.[1]);
     expect(card).toContain("The upstream answered with an HTTP error (HTTP 500)");
-    expect(card).toContain("nothing from this run was saved");
+    expect(card).toContain("Nothing from this run was saved");
     expect(card).toMatch(/Upstream requests\s+\d+ \(retries included\)/);
     await waitForText(page.getByTestId("toast"), new RegExp(`Run #${failedId} failed`));
     await screenshot(page, "failure");

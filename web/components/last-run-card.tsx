@@ -1,13 +1,6 @@
 // The latest run in detail: outcome, counts, duration, what went wrong in plain words, and Retry.
 import type { Run, RunError } from "../api";
-import {
-  errorKindLabel,
-  formatDuration,
-  formatRelative,
-  formatTime,
-  RETRYABLE,
-  RUN_STATUS_EXPLAINED,
-} from "../format";
+import { errorKindLabel, explainRun, formatDuration, formatRelative, formatTime, RETRYABLE } from "../format";
 import { RunBadge } from "./status-badge";
 
 const COUNT_NAMES = ["fetched", "created", "updated", "unchanged", "deleted", "skipped", "invalid"] as const;
@@ -54,7 +47,7 @@ export function LastRunCard({ run, loaded, busy, onRetry }: Props) {
 }
 
 function RunDetails({ run, busy, onRetry }: { run: Run; busy: boolean; onRetry: (run: Run) => void }) {
-  const explained = RUN_STATUS_EXPLAINED[run.status];
+  const explained = explainRun(run);
   const errorCount = run.error_count ?? run.errors.length;
   const groups = groupErrors(run.errors);
   // A run that succeeded despite its errors got past them (retried requests): not "what went wrong", no advice.
