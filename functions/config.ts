@@ -6,6 +6,16 @@ import { CURSOR_FAULTS, ID_STYLES, MAX_CHURN, PAGINATIONS } from "./simulator/se
 import { parseRepo } from "./upstreams/github/repo";
 
 const rate = z.coerce.number().min(0).max(1);
+// fetch refuses a URL with `user:password@`, and its error quotes the URL whole: a run's errors (open to every
+// reader of /api/sync/status) would publish the password. Refused at start; the message never shows the value.
+const withoutCredentials = (url: string | undefined) => {
+  try {
+    return url === undefined || (new URL(url).username === "" && new URL(url).password === "");
+  } catch {
+    return true; // not a URL at all: the URL check says so
+  }
+};
+const CREDENTIALS = "must not carry credentials (user:password@): the service sends none and would show them";
 const optionalUrl = z
   .string()
   .trim()
@@ -31,7 +41,7 @@ export const configSchema = z
       .default([]),
     DATABASE_URL: z.string().min(1).optional(),
     DATABASE_AUTH_TOKEN: z.string().optional(),
-    UPSTREAM_URL: optionalUrl,
+    UPSTREAM_URL: optionalUrl.refine(withoutCredentials, `UPSTREAM_URL ${CREDENTIALS}`),
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
     SYNC_CRON: z.string().trim().optional(),
     SYNC_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
@@ -167,6 +177,7 @@ function upstreamSettings() {
     GITHUB_IN_PROGRESS_LABEL: z.string().trim().min(1).max(100).default("in progress"),
     GITHUB_API_URL: z
       .url({ protocol: /^https?$/, error: "GITHUB_API_URL must be an http(s) URL" })
+      .refine(withoutCredentials, `GITHUB_API_URL ${CREDENTIALS}`)
       .default("https://api.github.com"),
   };
 }

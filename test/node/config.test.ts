@@ -36,3 +36,35 @@ describe("configuration", () => {
     expect(toml.vars.SYNC_CRON).toBe(toml.triggers.crons[0]);
   });
 });
+
+describe("upstream URLs with credentials", () => {
+  // fetch refuses such a URL and its error quotes it whole, password included, into the run's errors, which
+  // GET /api/sync/status shows to anyone; so they are refused at start, by a message that does not show them.
+  it.each([
+    ["UPSTREAM_URL", { UPSTREAM_URL: "https://sync:s3cret-pass@tasks.example.com/api" }],
+    ["UPSTREAM_URL", { UPSTREAM_URL: "https://s3cret-pass@tasks.example.com/" }],
+    [
+      "GITHUB_API_URL",
+      {
+        UPSTREAM: "github",
+        GITHUB_REPO: "a/b",
+        GITHUB_API_URL: "https://x:s3cret-pass@ghe.example.com/api/v3",
+      },
+    ],
+  ])("refuses %s with user:password@ and never prints it", (name, env) => {
+    let message = "";
+    try {
+      parseConfig(env);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`${name} must not carry credentials`);
+    expect(message).not.toContain("s3cret-pass");
+  });
+
+  it("still accepts URLs without them", () => {
+    expect(parseConfig({ UPSTREAM_URL: "https://tasks.example.com/api" }).UPSTREAM_URL).toBe(
+      "https://tasks.example.com/api",
+    );
+  });
+});
