@@ -35,6 +35,8 @@ const env = configOrExit();
 const config = { ...env, SYNC_CRON: env.SYNC_CRON ?? wrangler.triggers?.crons?.[0] };
 const logger = createLogger(config.LOG_LEVEL);
 const databaseUrl = config.DATABASE_URL ?? "file:.data/tasksync.db";
+// DATABASE_URL as the log shows it: libSQL also takes its token in the URL (`?authToken=`, `user:password@`).
+const shownUrl = databaseUrl.replace(/[?#][\s\S]*$/, "").replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, "$1");
 
 /** Opens and migrates the database, or stops with one line naming the file and the problem (no stack). */
 async function databaseOrExit() {
@@ -52,7 +54,9 @@ async function databaseOrExit() {
     const message =
       err instanceof DatabaseOpenError
         ? err.message
-        : `Cannot use the database ${databaseUrl}: ${String((err as Error)?.message ?? err).split("\n")[0]}`;
+        : `Cannot use the database ${shownUrl}: ${String((err as Error)?.message ?? err)
+            .split("\n")[0]!
+            .replaceAll(databaseUrl, shownUrl)}`;
     console.error(message);
     process.exit(1);
   }
@@ -89,7 +93,7 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
   const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
   logger.info("listening", {
     url: `http://${host}:${info.port}/`,
-    database: databaseUrl,
+    database: shownUrl,
     cron: cronExpr ?? "off",
   });
 });

@@ -1,7 +1,8 @@
 // Issue 13's edges over real HTTP on both runtimes (Node + libSQL file, Workers + local D1 under wrangler dev):
 // security headers on every response (static assets included), the Host allowlist, a 413 that leaves the
 // keep-alive connection usable, and the hostile fuzz with its database, connection and OpenAPI checks.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
@@ -205,6 +206,22 @@ describe("the Node entry's listening address", () => {
       expect(server.output()).toContain(`"url":"http://127.0.0.1:${port}/"`);
     } finally {
       await server.stop();
+    }
+  });
+
+  it("never logs a token given in DATABASE_URL (libSQL reads `?authToken=` from it)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tasksync-e2e-"));
+    const file = join(dir, "e2e.db");
+    const server = await startServer({
+      LOG_LEVEL: "info",
+      DATABASE_URL: `file:${file}?authToken=db-s3cret-token`,
+    });
+    try {
+      expect(server.output()).toContain(`"database":"file:${file}"`);
+      expect(server.output()).not.toContain("db-s3cret-token");
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
