@@ -80,13 +80,24 @@ export function parseRetryAfter(value: string | null, now: Date): number | null 
   return Math.min(Math.max(0, at - now.getTime()), RETRY_AFTER_CEILING_MS);
 }
 
-/** The upstream's own clock from its `Date` header, as ISO; null when missing or unreadable. */
-export function upstreamDate(res: Response): string | null {
-  const value = res.headers.get("date");
+/** The last instant RFC 3339 can write (and `toISOString()` writes without an extended `+0YYYYY` year). */
+const LAST_ISO_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * A `Date` header's instant as ISO; null when missing, unreadable, or past year 9999: it becomes the watermark,
+ * and `+010000-…` would be sent back as the next incremental listing's `updated_since`/`since`, which upstream
+ * refuses, failing every incremental sync until a full one.
+ */
+export function httpDate(value: string | null): string | null {
   if (!value) return null;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms) || ms < 0 || ms > 8.64e15) return null;
+  if (Number.isNaN(ms) || ms < 0 || ms > LAST_ISO_MS) return null;
   return new Date(ms).toISOString();
+}
+
+/** The upstream's own clock from its `Date` header, as ISO; null when missing or unreadable. */
+export function upstreamDate(res: Response): string | null {
+  return httpDate(res.headers.get("date"));
 }
 
 /** A signal that fires on the caller's abort or after `timeoutMs`, whichever comes first. */

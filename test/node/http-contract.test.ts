@@ -1,7 +1,8 @@
 // The HTTP contract adapter and the shared retry and body-reading kit, against scripted responses.
 import { describe, expect, it } from "vitest";
 import { type PageRequest, UpstreamDeferred, UpstreamError } from "../../functions/upstreams/adapter";
-import { parseRetryAfter, safeExcerpt } from "../../functions/upstreams/http";
+import { upstreamNow } from "../../functions/upstreams/github/adapter";
+import { httpDate, parseRetryAfter, safeExcerpt } from "../../functions/upstreams/http";
 import { httpContractAdapter, type UpstreamFetch } from "../../functions/upstreams/http-contract";
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from "../../functions/upstreams/retry";
 
@@ -335,5 +336,15 @@ describe("hostile upstream responses (issue 9, items 10, 16, 17, 18)", () => {
       req,
     );
     expect(p.upstreamNow).toBe("2026-12-01T10:00:00.000Z");
+  });
+
+  it("does not take a Date past year 9999 as upstream's clock: it would come back as a malformed updated_since", async () => {
+    for (const date of ["Sat, 01 Jan 10000 00:00:00 GMT", "Sat, 01 Jan 50000 00:00:00 GMT"]) {
+      const page = () => Response.json({ data: [], next_cursor: null }, { headers: { date } });
+      expect((await fetchPage(client([page]), req)).upstreamNow, date).toBeNull();
+    }
+    expect(httpDate("Fri, 31 Dec 9999 23:59:59 GMT")).toBe("9999-12-31T23:59:59.000Z");
+    // GitHub's listing reads its clock the same way (its `since` is written from the watermark too).
+    expect(upstreamNow(new Headers({ date: "Sat, 01 Jan 50000 00:00:00 GMT" }))).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import {
   UpstreamError,
   type UpstreamStateStore,
 } from "../adapter";
+import { httpDate } from "../http";
 import { type GithubAnswer, type GithubFetch, GithubHttp } from "./http";
 import { classifyItem } from "./issue";
 import { nextLink, refuseLink } from "./link";
@@ -269,10 +270,7 @@ const MAX_EMPTY_FOLLOWED = 3;
 
 /** Upstream's clock from its `Date` header (second resolution), or null when it sent none we can read. */
 export function upstreamNow(headers: Headers): string | null {
-  const value = headers.get("date");
-  if (!value) return null;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : new Date(at).toISOString();
+  return httpDate(headers.get("date"));
 }
 
 function withDefaults(o: GithubAdapterOptions): typeof DEFAULTS {
