@@ -81,7 +81,7 @@ export function parseRetryAfter(value: string | null, now: Date): number | null 
 }
 
 /** The last instant RFC 3339 can write (and `toISOString()` writes without an extended `+0YYYYY` year). */
-const LAST_ISO_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const LAST_ISO_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * A `Date` header's instant as ISO; null when missing, unreadable, or past year 9999: it becomes the watermark,

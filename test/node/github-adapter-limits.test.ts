@@ -60,6 +60,19 @@ describe("GitHub adapter: rate limits", () => {
     expect(err.failure.message).toContain("quota is exhausted");
   });
 
+  it("defers no further than maxDeferMs when GitHub dates its reset centuries ahead (the cron skips until then)", async () => {
+    const bed = await served({ total: 5 }, { maxWaitMs: 30_000, maxDeferMs: 3_600_000, quotaReserve: 0 });
+    const start = bed.fake.repo.now().getTime();
+    bed.fake.setQuota(0, 3000 * 365 * 24 * 3_600_000);
+    const err = await failureOf(listAll(bed.adapter));
+    expect(err).toBeInstanceOf(UpstreamDeferred);
+    expect(Date.parse((err as UpstreamDeferred).nextAllowedAt)).toBe(start + 3_600_000);
+    // A later run finds the spent quota stored and defers before any request, by no more either.
+    const later = await failureOf(listAll(bed.rebuild()));
+    expect(Date.parse((later as UpstreamDeferred).nextAllowedAt)).toBe(start + 3_600_000);
+    expect(bed.fake.log).toHaveLength(1);
+  });
+
   it("sits out a secondary limit's retry-after within the budget", async () => {
     const bed = await served({ total: 5 }, { maxWaitMs: 60_000 });
     bed.fake.secondary = { times: 1, status: 403, retryAfterSec: 45 };

@@ -50,6 +50,8 @@ export type GithubAdapterOptions = {
   maxBodyBytes?: number;
   maxAttempts?: number;
   maxWaitMs?: number;
+  /** Furthest a deferral reaches (SYNC_MAX_DEFER_SECONDS), whatever GitHub's reset says. */
+  maxDeferMs?: number;
   quotaReserve?: number;
   /** Per call of confirmDeleted; ids beyond it stay for a later run. */
   maxConfirmations?: number;
@@ -61,6 +63,7 @@ const DEFAULTS = {
   maxBodyBytes: 10 * 1024 * 1024,
   maxAttempts: 4,
   maxWaitMs: 30_000,
+  maxDeferMs: 3_600_000,
   quotaReserve: 5,
   maxConfirmations: 100,
 };
@@ -279,6 +282,7 @@ function withDefaults(o: GithubAdapterOptions): typeof DEFAULTS {
     maxBodyBytes: o.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     maxAttempts: o.maxAttempts ?? DEFAULTS.maxAttempts,
     maxWaitMs: o.maxWaitMs ?? DEFAULTS.maxWaitMs,
+    maxDeferMs: o.maxDeferMs ?? DEFAULTS.maxDeferMs,
     quotaReserve: o.quotaReserve ?? DEFAULTS.quotaReserve,
     maxConfirmations: o.maxConfirmations ?? DEFAULTS.maxConfirmations,
   };

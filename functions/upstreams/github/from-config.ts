@@ -38,6 +38,7 @@ export function githubAdapterFromConfig(config: Config, runtime: GithubRuntime):
     maxConfirmations: config.SYNC_MAX_CONFIRMATIONS,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     maxWaitMs: config.SYNC_MAX_RETRY_WAIT_SECONDS * 1000,
+    maxDeferMs: config.SYNC_MAX_DEFER_SECONDS * 1000,
   });
 }
 

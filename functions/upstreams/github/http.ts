@@ -27,6 +27,8 @@ export type GithubHttpOptions = {
   maxAttempts: number;
   /** Longest single wait (rate limit or reset) a run sits through; beyond it the run is deferred. */
   maxWaitMs: number;
+  /** Furthest a deferral reaches, whatever GitHub's reset or Retry-After says (SYNC_MAX_DEFER_SECONDS). */
+  maxDeferMs: number;
   /** Requests left untouched: the sync stops when the quota falls to this, so other tools of the user keep some. */
   quotaReserve: number;
   state: UpstreamStateStore;
@@ -107,8 +109,8 @@ export class GithubHttp {
       const { failure, limit } = outcome;
       if (limit.kind !== "none") {
         const waitMs = this.rateLimitWait(limit);
-        const nextAllowedAt = new Date(this.opts.clock().getTime() + waitMs).toISOString();
         if (waitMs > this.opts.maxWaitMs || rateLimitWaits >= MAX_RATE_LIMIT_WAITS) {
+          const nextAllowedAt = this.deferredUntil(this.opts.clock().getTime() + waitMs);
           await this.persistQuota();
           throw new UpstreamDeferred(
             { ...failure, message: `${failure.message}; the sync resumes after ${nextAllowedAt}` },
@@ -249,11 +251,20 @@ export class GithubHttp {
     if (waitMs > this.opts.maxWaitMs) {
       await this.persistQuota();
       const message = `${failure.message}; the sync resumes after the reset`;
-      throw new UpstreamDeferred({ ...failure, message }, attemptsMade, retried, quota.resetAt);
+      const resumeAt = this.deferredUntil(Date.parse(quota.resetAt), now.getTime());
+      throw new UpstreamDeferred({ ...failure, message }, attemptsMade, retried, resumeAt);
     }
     await this.wait(failure, waitMs, retried, attemptsMade);
     // The reset has passed: the quota is full again until GitHub says otherwise.
     this.quota = null;
+  }
+
+  /**
+   * When a deferred run may try again: at `untilMs`, but never further than maxDeferMs from now, so a reset GitHub
+   * (or a proxy) dates years ahead cannot stop the cron, which skips its ticks until then.
+   */
+  private deferredUntil(untilMs: number, nowMs = this.opts.clock().getTime()): string {
+    return new Date(Math.min(untilMs, nowMs + this.opts.maxDeferMs)).toISOString();
   }
 
   private rateLimitWait(limit: Exclude<RateLimitVerdict, { kind: "none" }>): number {

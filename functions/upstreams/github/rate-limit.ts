@@ -1,5 +1,6 @@
 // Reads GitHub's rate-limit headers and decides how long a refused request must wait, as GitHub's docs say.
 import type { Quota } from "../adapter";
+import { LAST_ISO_MS } from "../http";
 
 /** GitHub's documented floor for a secondary limit that names no wait: at least one minute. */
 export const SECONDARY_MIN_WAIT_MS = 60_000;
@@ -14,8 +15,8 @@ export function readQuota(headers: Headers): Quota | null {
   const l = limit === null ? r : Number(limit);
   const s = Number(reset);
   if (![r, l, s].every((n) => Number.isFinite(n) && n >= 0)) return null;
-  // Clamp the reset so a hostile header cannot produce an invalid Date later.
-  const resetMs = Math.min(s * 1000, 8.64e15);
+  // Clamped so a hostile header cannot produce an invalid Date later, nor an extended `+0YYYYY` year.
+  const resetMs = Math.min(s * 1000, LAST_ISO_MS);
   return { remaining: Math.floor(r), limit: Math.floor(l), resetAt: new Date(resetMs).toISOString() };
 }
 
