@@ -4,6 +4,8 @@ import { acquireLease, type RunStart } from "../../db/lease";
 import type { RunTrigger, SyncMode, SyncRun } from "../../db/schema";
 import { fullListingTimes, getRun, lastWatermark, latestRun } from "../../db/sync-runs";
 import { driveRun, type RunLauncher } from "../runs/driver";
+import { newContext } from "./advance";
+import { concludeInterrupted } from "./conclude";
 import { iso, type SyncDeps } from "./context";
 import { incrementalSince } from "./watermark";
 
@@ -134,6 +136,21 @@ async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
+ * A driver that failed (a Workflow instance that could not be created, an in-process driver that threw) leaves
+ * nothing driving its run: it ends at its checkpoint with the error, as a slice's failure would, unless it has
+ * ended or lost its lease already. Left `running`, it would be reaped as abandoned only once its lease expired.
+ */
+async function endUndriven(deps: SyncDeps, runId: number, err: unknown): Promise<void> {
+  try {
+    const run = await getRun(deps.db, runId);
+    if (run?.status === "running")
+      await concludeInterrupted(newContext(deps, run, new AbortController().signal), err);
+  } catch (final) {
+    deps.logger.warn("sync run not ended after its driver failed", { run_id: runId, error: String(final) });
+  }
+}
+
+/**
  * Launches a started run's driver and waits up to `waitMs` (real time) for the run to end: the finished run, or
  * the running one. The driver goes on without the caller, so a closed connection never strands a run. An
  * in-process driver says when it is done; a Workflow is followed through the run's row.
@@ -146,8 +163,9 @@ export async function followRun(
 ): Promise<SyncOutcome> {
   let driverDone = false;
   const driver = launch(deps, run)
-    .catch((err: unknown) => {
+    .catch(async (err: unknown) => {
       deps.logger.error("sync driver crashed", { run_id: run.id, error: String(err) });
+      await endUndriven(deps, run.id, err);
       return { ended: true };
     })
     .then((r) => {
