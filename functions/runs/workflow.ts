@@ -3,7 +3,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { advanceRun, type SliceOutcome } from "../sync/advance";
 import type { SyncDeps } from "../sync/context";
-import { startScheduledSync } from "../sync/engine";
+import { endStranded, startScheduledSync } from "../sync/engine";
 import type { RunLauncher } from "./driver";
 
 /** A run already started (POST /api/sync), or a cron tick whose first step starts one. */
@@ -26,19 +26,26 @@ export function createSyncRunWorkflow<Env>(depsFor: DepsFor<Env>) {
               return started?.kind === "started" ? started.run.id : null;
             });
       if (runId === null) return { runId, slices: 0 };
-      for (let i = 1; i <= MAX_SLICES; i++) {
-        const slice: SliceOutcome = await step.do(
-          `slice ${i}`,
-          { retries: { limit: 5, delay: "2 seconds", backoff: "exponential" }, timeout: "10 minutes" },
-          async () => {
-            const { deps, maxWaitMs } = depsFor(this.env);
-            return advanceRun(deps, runId, deps.settings.slice, { maxWaitMs });
-          },
-        );
-        if (slice.ended) return { runId, slices: i };
-        if (slice.waitUntil) await step.sleepUntil(`rate limit ${i}`, new Date(slice.waitUntil));
+      try {
+        for (let i = 1; i <= MAX_SLICES; i++) {
+          const slice: SliceOutcome = await step.do(
+            `slice ${i}`,
+            { retries: { limit: 5, delay: "2 seconds", backoff: "exponential" }, timeout: "10 minutes" },
+            async () => {
+              const { deps, maxWaitMs } = depsFor(this.env);
+              return advanceRun(deps, runId, deps.settings.slice, { maxWaitMs });
+            },
+          );
+          if (slice.ended) return { runId, slices: i };
+          if (slice.waitUntil) await step.sleepUntil(`rate limit ${i}`, new Date(slice.waitUntil));
+        }
+        throw new Error(`run ${runId} did not end within ${MAX_SLICES} slices`);
+      } catch (err) {
+        // The instance gives up on the run (a slice failed on every retry): the run ends saying why, not
+        // `running` until its lease expires and then "abandoned" as if its process had died.
+        await step.do("end", async () => endStranded(depsFor(this.env).deps, runId, err));
+        throw err;
       }
-      throw new Error(`run ${runId} did not end within ${MAX_SLICES} slices`);
     }
   };
 }

@@ -136,11 +136,11 @@ async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
- * A driver that failed (a Workflow instance that could not be created, an in-process driver that threw) leaves
- * nothing driving its run: it ends at its checkpoint with the error, as a slice's failure would, unless it has
- * ended or lost its lease already. Left `running`, it would be reaped as abandoned only once its lease expired.
+ * A driver that failed (a Workflow instance that could not be created or gave up, an in-process driver that threw)
+ * leaves nothing driving its run: it ends at its checkpoint with the error, as a slice's failure would, unless it
+ * has ended or lost its lease already. Left `running`, it would be reaped as abandoned once its lease expired.
  */
-async function endUndriven(deps: SyncDeps, runId: number, err: unknown): Promise<void> {
+export async function endStranded(deps: SyncDeps, runId: number, err: unknown): Promise<void> {
   try {
     const run = await getRun(deps.db, runId);
     if (run?.status === "running")
@@ -165,7 +165,7 @@ export async function followRun(
   const driver = launch(deps, run)
     .catch(async (err: unknown) => {
       deps.logger.error("sync driver crashed", { run_id: run.id, error: String(err) });
-      await endUndriven(deps, run.id, err);
+      await endStranded(deps, run.id, err);
       return { ended: true };
     })
     .then((r) => {

@@ -55,6 +55,24 @@ describe("runs driven by the Workflow", () => {
     expect(rows!.n).toBe(300);
   });
 
+  it("a slice that fails on every retry ends the run at its checkpoint with its error, not running until its lease expires", async () => {
+    const runId = await startRun(db());
+    await using instance = await introspectWorkflowInstance(env.SYNC_WORKFLOW, `run-${runId}`);
+    await instance.modify(async (m) => {
+      await m.disableRetryDelays();
+      // The step's first try and its 5 retries.
+      await m.mockStepError({ name: "slice 2" }, new Error("slice out of memory"), 6);
+    });
+    await env.SYNC_WORKFLOW.create({ id: `run-${runId}`, params: { runId } });
+    await instance.waitForStatus("errored");
+    const run = (await getRun(db(), runId))!;
+    // Slice 1 committed its two pages: the run ends partial at that checkpoint, saying why it stopped.
+    expect(run).toMatchObject({ status: "partial", pages: 2, fetched: 100 });
+    expect(run.message).toContain("slice out of memory");
+    const [lock] = await db().all<{ holder: number | null }>(sql`select holder_run_id holder from sync_lock`);
+    expect(lock!.holder).toBeNull();
+  });
+
   it("waits out a long rate limit with step.sleep and continues the same run", async () => {
     const runId = await startRun(db());
     await configure({
