@@ -23,7 +23,13 @@ export function createSyncRunWorkflow<Env>(depsFor: DepsFor<Env>) {
           ? params.runId
           : await step.do("start", async () => {
               const started = await startScheduledSync(depsFor(this.env).deps, params.cron);
-              return started?.kind === "started" ? started.run.id : null;
+              if (started?.kind === "started") return started.run.id;
+              // This step again, after its first try started the run but its result was not recorded: the
+              // scheduled run that holds the lease, started since this instance was created, is this tick's.
+              const running = started?.kind === "busy" ? started.running : undefined;
+              const ours =
+                running?.trigger === "schedule" && Date.parse(running.startedAt) >= event.timestamp.getTime();
+              return ours ? running.id : null;
             });
       if (runId === null) return { runId, slices: 0 };
       try {
