@@ -24,7 +24,11 @@ describe("a cron tick's Workflow", () => {
       sleepUntil: async () => {},
     };
     const event = { payload: { cron: "*/5 * * * *" }, timestamp: new Date(), instanceId: "tick-1" };
-    const output = (await Workflow.prototype.run.call({ env: {} } as never, event as never, step as never)) as {
+    const output = (await Workflow.prototype.run.call(
+      { env: {} } as never,
+      event as never,
+      step as never,
+    )) as {
       runId: number | null;
     };
     const run = (await latestRun(db))!;
