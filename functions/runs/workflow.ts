@@ -34,19 +34,26 @@ export function createSyncRunWorkflow<Env>(depsFor: DepsFor<Env>) {
       if (runId === null) return { runId, slices: 0 };
       try {
         for (let i = 1; i <= MAX_SLICES; i++) {
-          const slice: SliceOutcome = await step.do(
+          const slice: SliceOutcome & { waitMs: number } = await step.do(
             `slice ${i}`,
             { retries: { limit: 5, delay: "2 seconds", backoff: "exponential" }, timeout: "10 minutes" },
             async () => {
               const { deps, maxWaitMs } = depsFor(this.env);
-              return advanceRun(deps, runId, deps.settings.slice, { maxWaitMs });
+              const slice = await advanceRun(deps, runId, deps.settings.slice, { maxWaitMs });
+              // The wait as a duration fixed in the step's result: an instance resumed later runs again from its
+              // start, and step.sleep finds its finished sleep by name and duration, where sleepUntil would
+              // compute another duration, or refuse a time now past (the instance then failed).
+              const waitMs = slice.waitUntil ? Math.max(0, Date.parse(slice.waitUntil) - Date.now()) : 0;
+              return { ...slice, waitMs };
             },
           );
           if (slice.ended) return { runId, slices: i };
-          if (slice.waitUntil) await step.sleepUntil(`rate limit ${i}`, new Date(slice.waitUntil));
+          if (slice.waitUntil) await step.sleep(`rate limit ${i}`, slice.waitMs);
         }
         throw new Error(`run ${runId} did not end within ${MAX_SLICES} slices`);
       } catch (err) {
+        // The engine stopping the instance (a pause, a restart, a termination) is not the run's failure.
+        if (String(err).includes("Aborting engine")) throw err;
         // The instance gives up on the run (a slice failed on every retry): the run ends saying why, not
         // `running` until its lease expires and then "abandoned" as if its process had died.
         await step.do("end", async () => endStranded(depsFor(this.env).deps, runId, err));
