@@ -87,12 +87,14 @@ async function currentHolder(db: Db): Promise<SyncRun | undefined> {
 
 /**
  * The statement that renews the lease; it fails its whole batch (CHECK) when `runId` no longer holds it, or,
- * given `atPages`, when the run's checkpoint has moved since the caller read it (a replayed slice).
+ * given `atPages`, when the run's checkpoint has moved since the caller read it (a replayed slice). It never moves
+ * the expiry earlier: a heartbeat that commits just after the run took a long hold to wait out a rate limit
+ * (holdLeaseStatements) would cut the hold to one lease, and the run be reaped as abandoned while it waits.
  */
 export function renewLeaseStatement(db: Db, runId: number, leaseExpiresAt: string, atPages?: number) {
   const checkpoint =
     atPages === undefined ? sql`1` : sql`(select pages from ${syncRuns} where id = ${runId}) = ${atPages}`;
-  return db.run(sql`update ${syncLock} set lease_expires_at = ${leaseExpiresAt},
+  return db.run(sql`update ${syncLock} set lease_expires_at = max(coalesce(lease_expires_at, ''), ${leaseExpiresAt}),
     holder_run_id = case when holder_run_id = ${runId} and ${checkpoint} then holder_run_id else -1 end where id = 1`);
 }
 

@@ -3,7 +3,7 @@
 // configuration refuses a lease its heartbeat cannot keep. Run on libSQL and D1 like the rest of the suite.
 import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { acquireLease } from "../../db/lease";
+import { acquireLease, holdLeaseStatements, renewLease } from "../../db/lease";
 import { parseConfig } from "../../functions/config";
 import { httpUpstream, type MakeHarness, PAGE_BY_PAGE } from "./harness";
 import { sync } from "./sync-checks";
@@ -24,6 +24,26 @@ export function leaseAndBackoffTests(make: MakeHarness) {
     const { run } = await running;
     expect(run.status).toBe("success");
   }, 20_000);
+
+  it("item 9: a heartbeat that commits after a rate-limit hold does not cut the hold short", async () => {
+    const h = await make({});
+    const now = "2026-06-01T00:00:00.000Z";
+    const held = "2026-06-01T01:00:00.000Z";
+    const started = await acquireLease(h.db, {
+      now,
+      leaseExpiresAt: "2026-06-01T00:01:00.000Z",
+      trigger: "manual",
+      mode: "full",
+    });
+    if (!started.acquired) throw new Error("lease not acquired");
+    const runId = started.run.id;
+    // The slice holds the lease for an hour's rate limit; a heartbeat already in flight then renews for one lease.
+    const [hold, stamp] = holdLeaseStatements(h.db, runId, now, held);
+    await h.db.batch([hold!, stamp!]);
+    await renewLease(h.db, runId, now, "2026-06-01T00:01:00.000Z");
+    const [lock] = await h.db.all<{ lease_expires_at: string }>(sql`select lease_expires_at from sync_lock`);
+    expect(lock?.lease_expires_at).toBe(held);
+  });
 
   it("item 10: Retry-After far in the future defers by the cap with a valid next_allowed_at", async () => {
     for (const value of ["99999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"]) {
