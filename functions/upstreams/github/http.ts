@@ -156,9 +156,9 @@ export class GithubHttp {
       await res.body?.cancel();
       return { ok: true, answer: { status: res.status, headers: res.headers, body: null } };
     }
+    let text: string;
     try {
-      const text = await readBounded(res, this.opts.maxBodyBytes);
-      return { ok: true, answer: { status: 200, headers: res.headers, body: JSON.parse(text) } };
+      text = await readBounded(res, this.opts.maxBodyBytes);
     } catch (err) {
       if (err instanceof TooLargeError) {
         const failure = fail(
@@ -170,8 +170,16 @@ export class GithubHttp {
         );
         return { ok: false, failure, limit: { kind: "none" } };
       }
-      if (timeout.aborted)
-        return { ok: false, failure: this.transportFailure(at, err, true), limit: { kind: "none" } };
+      // The connection dropped part-way (or the time ran out): transient, unlike a body that arrived and is not JSON.
+      return {
+        ok: false,
+        failure: this.transportFailure(at, err, timeout.aborted),
+        limit: { kind: "none" },
+      };
+    }
+    try {
+      return { ok: true, answer: { status: 200, headers: res.headers, body: JSON.parse(text) } };
+    } catch {
       const failure = fail(
         at,
         "malformed_response",
