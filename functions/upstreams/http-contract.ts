@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { AttemptFailure, FetchedPage, PageRequest, UpstreamAdapter, UpstreamSource } from "./adapter";
 import {
+  BodyNotUtf8,
   BodyTooLarge,
   errorExcerpt,
   formatBytes,
@@ -119,6 +120,14 @@ async function attemptPage(
         at,
         kind: "too_large",
         message: `Upstream page is larger than ${formatBytes(err.limit)}; ask for smaller pages (SYNC_PAGE_SIZE)`,
+        httpStatus: 200,
+        retryable: false,
+      });
+    if (err instanceof BodyNotUtf8)
+      return fail({
+        at,
+        kind: "malformed_response",
+        message: "Upstream answered 200 with a body that is not valid UTF-8",
         httpStatus: 200,
         retryable: false,
       });

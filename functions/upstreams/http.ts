@@ -7,6 +7,16 @@ export class BodyTooLarge extends Error {
   }
 }
 
+/**
+ * Thrown by readCapped when a body is not UTF-8 (RFC 8259 requires it): replacing the bad bytes with U+FFFD would
+ * turn distinct ids into one (`a\xff` and `a\xfe` both read `a�`), silently merging their tasks.
+ */
+export class BodyNotUtf8 extends Error {
+  constructor() {
+    super("the body is not valid UTF-8");
+  }
+}
+
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
   if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
@@ -25,20 +35,34 @@ export async function readCapped(res: Response, limit: number): Promise<string> 
   }
   if (!res.body) return "";
   const reader = res.body.getReader();
-  const decoder = new TextDecoder();
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   let size = 0;
   let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLarge(limit);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new BodyTooLarge(limit);
+      }
+      text += decodeUtf8(decoder, value);
     }
-    text += decoder.decode(value, { stream: true });
+    return text + decodeUtf8(decoder);
+  } catch (err) {
+    if (err instanceof BodyNotUtf8) await reader.cancel().catch(() => {});
+    throw err;
   }
-  return text + decoder.decode();
+}
+
+/** A fatal decoder's next piece of text, its failure a BodyNotUtf8 (TextDecoder throws a bare TypeError). */
+function decodeUtf8(decoder: TextDecoder, bytes?: Uint8Array): string {
+  try {
+    return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+  } catch {
+    throw new BodyNotUtf8();
+  }
 }
 
 /**

@@ -119,3 +119,27 @@ describe.each(["contract", "github"] as const)("%s adapter over a hostile connec
     expect(page.retried.map((f) => f.kind)).toEqual(["network"]);
   });
 });
+
+describe.each(["contract", "github"] as const)("%s adapter reading bytes that are not UTF-8", (kind) => {
+  it("refuses the page instead of reading two ids (or titles) that differ only in invalid bytes as one", async () => {
+    // Two records whose ids (GitHub: titles) differ in one invalid byte; decoded leniently both read "a\uFFFD".
+    const [one, two] =
+      kind === "contract"
+        ? [
+            { id: "a<FF>", title: "One" },
+            { id: "a<FE>", title: "Two" },
+          ]
+        : [
+            { id: "1", title: "a<FF>" },
+            { id: "2", title: "a<FE>" },
+          ];
+    const text = pageBody(kind, [one!, two!]).replace("<FF>", "\xff").replace("<FE>", "\xfe");
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(Buffer.from(text, "latin1"));
+    });
+    const err = await failureOf(fetchFirst(kind, url));
+    expect(err.failure).toMatchObject({ kind: "malformed_response", retryable: false });
+    expect(err.failure.message).toMatch(/not valid UTF-8/);
+  });
+});

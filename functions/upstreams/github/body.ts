@@ -1,4 +1,6 @@
 // Reads GitHub's response bodies without trusting their size: streamed, counted, and cut at a cap.
+import { BodyNotUtf8 } from "../http";
+
 export class TooLargeError extends Error {}
 
 const ERROR_BODY_CAP = 16_384;
@@ -31,7 +33,11 @@ export async function readBounded(res: Response, maxBytes: number): Promise<stri
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new BodyNotUtf8();
+  }
 }
 
 /** GitHub's error JSON `message`, cut short and stripped of control characters; "" when there is none. */

@@ -9,6 +9,7 @@ import {
   UpstreamError,
   type UpstreamStateStore,
 } from "../adapter";
+import { BodyNotUtf8 } from "../http";
 import { readBounded, readErrorMessage, TooLargeError } from "./body";
 import { classifyRefusal, type RateLimitVerdict, readQuota, secondaryBackoffMs } from "./rate-limit";
 
@@ -165,6 +166,16 @@ export class GithubHttp {
           at,
           "too_large",
           `GitHub's answer exceeded ${this.opts.maxBodyBytes} bytes`,
+          200,
+          false,
+        );
+        return { ok: false, failure, limit: { kind: "none" } };
+      }
+      if (err instanceof BodyNotUtf8) {
+        const failure = fail(
+          at,
+          "malformed_response",
+          "GitHub answered 200 with a body that is not valid UTF-8",
           200,
           false,
         );
