@@ -21,8 +21,9 @@ export const CSV_COLUMNS = [
 /** Rows per database page: memory stays flat however many tasks there are. */
 export const EXPORT_PAGE_SIZE = 1000;
 
-// CRLF line ends, as RFC 4180 writes them; quoting only where a cell needs it.
-const OPTIONS = { record_delimiter: "windows", eof: true } as const;
+// CRLF line ends, as RFC 4180 writes them; quoting only where a cell needs it. A cell holding a lone LF or CR
+// needs it too (most readers end a record at either); with record_delimiter set, csv-stringify quotes only CRLF.
+const OPTIONS = { record_delimiter: "windows", quote_record_delimiter: true, eof: true } as const;
 
 /**
  * A cell starting with = + - @ (or tab/CR) is a formula to Excel and LibreOffice, which turns an export

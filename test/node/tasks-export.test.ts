@@ -56,6 +56,19 @@ describe("GET /api/tasks/export.csv", () => {
     expect(rows.slice(1).map((r) => r[2])).toEqual(titles);
   });
 
+  it("quotes a title holding a lone LF or CR, which other readers take for the end of a record", async () => {
+    const { app, db } = await createTestApp();
+    const titles = ["lf\ninside", "cr\rinside", "both\n\rinside"];
+    await seedTasks(
+      db,
+      titles.map((title, i) => ({ title, external_id: `ext-nl-${i}` })),
+    );
+    const text = await (await app.request("/api/tasks/export.csv?sort=external_id")).text();
+    // As Python's csv module, Excel and LibreOffice read it: any of CRLF, LF or CR ends an unquoted record.
+    const rows = parse(text, { record_delimiter: ["\r\n", "\n", "\r"] }) as string[][];
+    expect(rows.slice(1).map((r) => r[2])).toEqual(titles);
+  });
+
   it("neutralises cells a spreadsheet would run as a formula", async () => {
     const { app, db } = await createTestApp();
     const titles = [
