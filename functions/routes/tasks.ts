@@ -61,8 +61,8 @@ const TaskPageSchema = z
 const blankAsMissing = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema);
 
-const instant = (name: string) =>
-  blankAsMissing(isoInstant(name).optional()).openapi({
+const instant = (name: string, roundUp = false) =>
+  blankAsMissing(isoInstant(name, roundUp).optional()).openapi({
     type: "string",
     format: "date-time",
     example: "2025-01-31T12:00:00Z",
@@ -101,7 +101,7 @@ const FilterQuery = z.object({
   search: searchText.openapi({ description: "Case-insensitive substring of the title", example: "invoice" }),
   q: searchText.openapi({ description: "Alias of `search` (used when `search` is absent)" }),
   updated_after: instant("updated_after").openapi({ description: "Only tasks whose updated_at is later" }),
-  updated_before: instant("updated_before").openapi({
+  updated_before: instant("updated_before", true).openapi({
     description: "Only tasks whose updated_at is earlier",
   }),
   deleted: blankAsMissing(z.enum(DELETED_FILTERS).default("exclude")).openapi({

@@ -162,6 +162,18 @@ describe("GET /api/tasks", () => {
     expect((await list(app, { updated_before: "2024-12-31" })).count).toBe(0);
   });
 
+  it("reads a bound finer than a millisecond as the instant it names, not the millisecond before it", async () => {
+    const { app, db } = await createTestApp();
+    const rows = await seedMany(db, 3); // updated_at = 00:00, 00:01, 00:02 on 2025-01-01 UTC, to the millisecond
+    // 00:01:00.000 is earlier than 00:01:00.0005, so it is before the bound, and not after it.
+    const before = await list(app, { updated_before: "2025-01-01T00:01:00.0005Z", sort: "updated_at" });
+    expect(ids(before.results)).toEqual(ids(rows.slice(0, 2)));
+    const after = await list(app, { updated_after: "2025-01-01T00:01:00.0005Z", sort: "updated_at" });
+    expect(ids(after.results)).toEqual(ids(rows.slice(2)));
+    const exact = await list(app, { updated_before: "2025-01-01T00:01:00.0000Z", sort: "updated_at" });
+    expect(ids(exact.results)).toEqual(ids(rows.slice(0, 1)));
+  });
+
   it("sorts by each of the six sorts, breaking ties by id", async () => {
     const { app, db } = await createTestApp();
     const rows = await seedTasks(db, variedSeeds(40));
