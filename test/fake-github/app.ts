@@ -51,6 +51,12 @@ export class FakeGithub {
   readonly unlisted = new Set<number>();
   /** The repository was renamed: its old `/repos/owner/name/…` URLs answer 301 to `/repositories/{id}/…`. */
   renamed = false;
+  /**
+   * The repository was deleted, or made private to this token: GitHub answers 404 on every `/repos/owner/name/…`
+   * URL ("Get a repository" and "Get an issue" both list 404, https://docs.github.com/rest/repos/repos#get-a-repository,
+   * https://docs.github.com/rest/issues/issues#get-an-issue), never saying which.
+   */
+  hidden = false;
   #afterListingPage: ((served: number) => void) | null = null;
   #listingsServed = 0;
   readonly app: Hono;
@@ -124,6 +130,10 @@ export class FakeGithub {
       await next();
       this.account(c);
     });
+    // "Get a repository" (https://docs.github.com/rest/repos/repos#get-a-repository): 200, 301 when renamed, 404.
+    app.get("/repos/:owner/:repo", (c) =>
+      this.sameRepo(c.req.param("owner"), c.req.param("repo")) ? this.repository(c) : notFound(c),
+    );
     app.get("/repos/:owner/:repo/issues", (c) =>
       this.sameRepo(c.req.param("owner"), c.req.param("repo")) ? this.listing(c) : notFound(c),
     );
@@ -163,6 +173,7 @@ export class FakeGithub {
       c.header("location", `${new URL(c.req.url).origin}/repositories/${this.repoId}/${rest}`);
       return this.logged(c, c.json({ message: "Moved Permanently", documentation_url: DOCS }, 301));
     }
+    if (this.hidden && new URL(c.req.url).pathname.startsWith("/repos/")) return this.logged(c, notFound(c));
     if (this.serverErrors > 0) {
       this.serverErrors--;
       return this.logged(c, c.json({ message: "Server Error" }, 502));
@@ -259,6 +270,18 @@ export class FakeGithub {
       return c.json({ message: "Moved Permanently", url, documentation_url: DOCS }, 301);
     }
     return c.json(this.render(c, issue));
+  }
+
+  private repository(c: Context): Response {
+    return c.json({
+      id: this.repoId,
+      name: this.name,
+      full_name: `${this.owner}/${this.name}`,
+      owner: { login: this.owner },
+      private: !this.isPublic,
+      html_url: `https://github.com/${this.owner}/${this.name}`,
+      has_issues: true,
+    });
   }
 
   /** Link header as GitHub writes it: the repository's numeric id, the same query with another `page`. */

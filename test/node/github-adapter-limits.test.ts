@@ -164,8 +164,15 @@ describe("GitHub adapter: confirming deletions", () => {
       "other/repo#1",
       "simulator-task-7",
     ]);
-    expect(result.requests).toBe(4);
-    expect(bed.fake.log.map((r) => r.status)).toEqual([200, 410, 301, 404]);
+    // One more: at the first "gone", the repository itself is asked whether it is still there under this name.
+    expect(result.requests).toBe(5);
+    expect(bed.fake.log.map((r) => [r.path, r.status])).toEqual([
+      ["/repos/acme/widgets/issues/1", 200],
+      ["/repos/acme/widgets/issues/2", 410],
+      ["/repos/acme/widgets", 200],
+      ["/repos/acme/widgets/issues/3", 301],
+      ["/repos/acme/widgets/issues/999", 404],
+    ]);
   });
 
   it("confirms at most maxConfirmations ids per call", async () => {
@@ -173,21 +180,37 @@ describe("GitHub adapter: confirming deletions", () => {
     for (const n of [1, 2, 3, 4, 5]) bed.fake.repo.delete(n);
     const result = await bed.adapter.confirmDeleted!([1, 2, 3, 4, 5].map((n) => `acme/widgets#${n}`));
     expect(result.deleted).toHaveLength(3);
-    expect(result.requests).toBe(3);
+    expect(result.requests).toBe(4); // and the repository, once
   });
 
   it("a quota spent part-way defers with the answers already given, and the requests they took", async () => {
     const bed = await served({ total: 20, pullEvery: 0 }, { quotaReserve: 1 });
     bed.fake.repo.delete(2);
-    bed.fake.setQuota(3, 20 * 60_000);
+    bed.fake.setQuota(4, 20 * 60_000);
     const err = await failureOf(bed.adapter.confirmDeleted!([1, 2, 3, 4].map((n) => `acme/widgets#${n}`)));
     expect(err).toBeInstanceOf(UpstreamDeferred);
     expect((err as UpstreamDeferred).partial).toEqual({
       answered: ["acme/widgets#1", "acme/widgets#2"],
       deleted: ["acme/widgets#2"],
-      requests: 2,
+      requests: 3,
     });
-    expect(bed.fake.log.map((r) => r.status)).toEqual([200, 410]);
+    expect(bed.fake.log.map((r) => r.status)).toEqual([200, 410, 200]);
+  });
+
+  it("takes no answer for deleted while the repository itself moved (renamed) or went out of sight", async () => {
+    // A renamed repository answers 301 on every old URL, its issues' too, and one deleted or made private answers
+    // 404: neither says an issue left. Both can happen after the listing, e.g. before a deferred run resumes its
+    // confirmations (up to a quota window later).
+    const renamed = await served({ total: 20, pullEvery: 0 });
+    renamed.fake.renamed = true;
+    const moved = await failureOf(renamed.adapter.confirmDeleted!(["acme/widgets#1", "acme/widgets#2"]));
+    expect(moved.failure.kind).toBe("redirect");
+    expect(moved.failure.message).toContain("GITHUB_REPO");
+
+    const hidden = await served({ total: 20, pullEvery: 0 });
+    hidden.fake.hidden = true;
+    const lost = await failureOf(hidden.adapter.confirmDeleted!(["acme/widgets#1", "acme/widgets#2"]));
+    expect(lost.failure.kind).toBe("not_found");
   });
 
   it("does not take an issue that is still there for deleted", async () => {

@@ -213,8 +213,9 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       await sync(h);
       const pages = fake.log.filter(isListing).length;
       for (const n of [10, 20, 30, 40]) fake.repo.delete(n);
-      // Enough for the listing and two confirmations above the 5 requests kept in reserve.
-      fake.setQuota(pages + 5 + 2, 30 * 60_000);
+      // Enough for the listing, two confirmations and the repository's (asked at the first "gone") above the 5
+      // requests kept in reserve.
+      fake.setQuota(pages + 5 + 3, 30 * 60_000);
       const from = fake.log.length;
       const first = await sync(h);
       expect(first.run).toMatchObject({ status: "deferred", counts: { deleted: 0 } });
@@ -243,13 +244,13 @@ export function githubSyncSuite(make: MakeHarness, serve: ServeFake, numRuns: nu
       // Five issues are gone; one more the listing leaves out though its page answers (still there, kept).
       for (const n of [10, 20, 30, 40, 50]) fake.repo.delete(n);
       fake.unlisted.add(5);
-      // Each window leaves room for two confirmations above the 5 requests kept in reserve.
-      fake.setQuota(pages + 5 + 2);
+      // Each window leaves room for two confirmations and the repository's above the 5 requests kept in reserve.
+      fake.setQuota(pages + 5 + 3);
       const from = fake.log.length;
       const runs = [(await sync(h)).run];
       for (let window = 0; window < 5 && runs.at(-1)!.status === "deferred"; window++) {
         fake.repo.advance(31 * 60_000);
-        fake.spendQuota(5 + 2);
+        fake.spendQuota(5 + 3);
         const res = await h.app.request(`/api/sync/runs/${runs.at(-1)!.id}/retry`, { method: "POST" });
         const json = (await res.json()) as RunView & { run?: RunView };
         runs.push(json.run ?? json);

@@ -16,7 +16,7 @@ import { httpDate } from "../http";
 import { type GithubAnswer, type GithubFetch, GithubHttp } from "./http";
 import { classifyItem } from "./issue";
 import { nextLink, refuseLink } from "./link";
-import { apiRoot, issueNumberOf, issueUrl, type RepoRef, repoLabel } from "./repo";
+import { apiRoot, issueNumberOf, issueUrl, type RepoRef, repoLabel, repoUrl } from "./repo";
 import {
   decodeWalk,
   encodeWalk,
@@ -228,6 +228,7 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
     const deleted: string[] = [];
     const answered: string[] = [];
     let requests = 0;
+    let repoAnswered = false;
     try {
       for (const id of externalIds.slice(0, settings.maxConfirmations)) {
         const number = issueNumberOf(options.repo, id);
@@ -242,6 +243,13 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
           signal,
         });
         requests += answer.attempts;
+        // A renamed repository answers 301 on its issues' old URLs too, and a repository deleted or made private
+        // answers 404 on every one: before the first "gone" is believed, the repository itself must answer 200
+        // (else the run fails with the redirect's or the 404's own message, and nothing is deleted).
+        if (answer.status !== 200 && !repoAnswered) {
+          requests += (await http.send(repoUrl(root, options.repo), { accept: [200], signal })).attempts;
+          repoAnswered = true;
+        }
         if (answer.status !== 200) deleted.push(id);
         answered.push(id);
       }

@@ -61,6 +61,11 @@ export function listingUrl(root: ApiRoot, repo: RepoRef, query: ListingQuery): s
   return url.toString();
 }
 
+/** "Get a repository": 200 while the repository is there under this name, 301 once renamed, 404 out of sight. */
+export function repoUrl(root: ApiRoot, repo: RepoRef): string {
+  return `${root.origin}${repoPath(root, repo)}`;
+}
+
 export function issueUrl(root: ApiRoot, repo: RepoRef, number: number): string {
   return `${root.origin}${repoPath(root, repo)}/issues/${number}`;
 }
