@@ -57,6 +57,13 @@ export class FakeGithub {
    * https://docs.github.com/rest/issues/issues#get-an-issue), never saying which.
    */
   hidden = false;
+  /**
+   * Issues whose page answers 307 to the same issue under `/repositories/{id}/…`: GitHub's "HTTP redirects"
+   * (https://docs.github.com/rest/using-the-rest-api/getting-started-with-the-rest-api#http-redirects) says any
+   * request may be redirected, 302/307 temporarily ("repeat the request verbatim to the URI in the Location header
+   * … continue to use the original URI for future requests").
+   */
+  readonly redirectedTemporarily = new Set<number>();
   #afterListingPage: ((served: number) => void) | null = null;
   #listingsServed = 0;
   readonly app: Hono;
@@ -140,8 +147,16 @@ export class FakeGithub {
     app.get("/repositories/:id/issues", (c) =>
       Number(c.req.param("id")) === this.repoId ? this.listing(c) : notFound(c),
     );
-    app.get("/repos/:owner/:repo/issues/:number", (c) =>
-      this.sameRepo(c.req.param("owner"), c.req.param("repo")) ? this.single(c) : notFound(c),
+    app.get("/repos/:owner/:repo/issues/:number", (c) => {
+      if (!this.sameRepo(c.req.param("owner"), c.req.param("repo"))) return notFound(c);
+      const number = c.req.param("number");
+      if (!this.redirectedTemporarily.has(Number(number))) return this.single(c);
+      const url = `${new URL(c.req.url).origin}/repositories/${this.repoId}/issues/${number}`;
+      c.header("location", url);
+      return c.json({ message: "Temporary Redirect", url, documentation_url: DOCS }, 307);
+    });
+    app.get("/repositories/:id/issues/:number", (c) =>
+      Number(c.req.param("id")) === this.repoId ? this.single(c) : notFound(c),
     );
     app.notFound((c) => notFound(c));
     return app;

@@ -213,6 +213,22 @@ describe("GitHub adapter: confirming deletions", () => {
     expect(lost.failure.kind).toBe("not_found");
   });
 
+  it("repeats a temporarily redirected (307) request at its Location, and does not take the redirect for gone", async () => {
+    const bed = await served({ total: 20, pullEvery: 0 });
+    bed.fake.repo.delete(2);
+    bed.fake.redirectedTemporarily.add(1).add(2);
+    const result = await bed.adapter.confirmDeleted!(["acme/widgets#1", "acme/widgets#2"]);
+    expect(result.deleted).toEqual(["acme/widgets#2"]);
+    expect(bed.fake.log.map((r) => [r.path, r.status])).toEqual([
+      ["/repos/acme/widgets/issues/1", 307],
+      ["/repositories/4242/issues/1", 200],
+      ["/repos/acme/widgets/issues/2", 307],
+      ["/repositories/4242/issues/2", 410],
+      ["/repos/acme/widgets", 200],
+    ]);
+    expect(result.requests).toBe(5);
+  });
+
   it("does not take an issue that is still there for deleted", async () => {
     const bed = await served({ total: 20, pullEvery: 0 });
     bed.fake.repo.delete(5);

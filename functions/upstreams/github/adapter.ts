@@ -16,7 +16,7 @@ import { httpDate } from "../http";
 import { type GithubAnswer, type GithubFetch, GithubHttp } from "./http";
 import { classifyItem } from "./issue";
 import { nextLink, refuseLink } from "./link";
-import { apiRoot, issueNumberOf, issueUrl, type RepoRef, repoLabel, repoUrl } from "./repo";
+import { type ApiRoot, apiRoot, issueNumberOf, issueUrl, type RepoRef, repoLabel, repoUrl } from "./repo";
 import {
   decodeWalk,
   encodeWalk,
@@ -68,8 +68,10 @@ const DEFAULTS = {
   maxConfirmations: 100,
 };
 
-// Statuses that answer "is this issue still here?": 200 yes; 301 (transferred), 404 and 410 (deleted) no.
+// Statuses that answer "is this issue still here?": 200 yes; 301/308 (transferred), 404 and 410 (deleted) no;
+// 302/307 say only "ask there this time" (GitHub's "HTTP redirects": repeat the request verbatim at Location).
 const CONFIRM_ANSWERS = [200, 301, 302, 307, 308, 404, 410];
+const TEMPORARY_REDIRECTS = [302, 307];
 
 export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdapter {
   const settings = { ...options, ...withDefaults(options) };
@@ -238,11 +240,22 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
           answered.push(id);
           continue;
         }
-        const answer = await http.send(issueUrl(root, options.repo, number), {
+        let answer = await http.send(issueUrl(root, options.repo, number), {
           accept: CONFIRM_ANSWERS,
           signal,
         });
         requests += answer.attempts;
+        // A temporary redirect is repeated once at its Location on the API's own origin (the token goes nowhere
+        // else); redirected again, or elsewhere, it says nothing about the issue, which is kept for the next run.
+        const to = TEMPORARY_REDIRECTS.includes(answer.status) ? apiLocation(answer, root) : null;
+        if (to !== null) {
+          answer = await http.send(to, { accept: CONFIRM_ANSWERS, signal });
+          requests += answer.attempts;
+        }
+        if (TEMPORARY_REDIRECTS.includes(answer.status)) {
+          answered.push(id);
+          continue;
+        }
         // A renamed repository answers 301 on its issues' old URLs too, and a repository deleted or made private
         // answers 404 on every one: before the first "gone" is believed, the repository itself must answer 200
         // (else the run fails with the redirect's or the 404's own message, and nothing is deleted).
@@ -274,6 +287,19 @@ export function createGithubAdapter(options: GithubAdapterOptions): UpstreamAdap
     fetchPage,
     confirmDeleted,
   };
+}
+
+/** A redirect's Location when it stays on the API's origin and under its path prefix, else null. */
+function apiLocation(answer: GithubAnswer, root: ApiRoot): string | null {
+  const location = answer.headers.get("location");
+  if (!location) return null;
+  try {
+    const url = new URL(location);
+    const inside = url.origin === root.origin && url.pathname.startsWith(`${root.prefix}/`);
+    return inside && !url.username && !url.password ? url.toString() : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Empty pages inside a pass that one fetchPage follows (see fetchPage). */
