@@ -14,14 +14,22 @@ export type SyncState = {
   lastSuccess: string | null;
   failures: number;
   quota: Quota | null;
-  /** The next tick of SYNC_CRON, or null when there is no schedule. */
+  /** The next tick of SYNC_CRON that will start a run, or null when there is no schedule. */
   next: string | null;
 };
 
-export function nextScheduledAt(cron: string | undefined, now: Date): string | null {
+/**
+ * The next tick of `cron` after `now` that will start a run: while the latest run is deferred, the ticks before
+ * its next_allowed_at are skipped (startScheduledSync), so the first at or after it.
+ */
+export function nextScheduledAt(cron: string | undefined, now: Date, latest?: SyncRun): string | null {
   if (!cron || cron === "off") return null;
+  const allowedAt =
+    latest?.status === "deferred" && latest.nextAllowedAt ? Date.parse(latest.nextAllowedAt) : 0;
+  // nextRun is strictly after the date it is given: a tick at next_allowed_at itself runs.
+  const from = new Date(Math.max(now.getTime(), allowedAt - 1));
   try {
-    return new Cron(cron, { paused: true }).nextRun(now)?.toISOString() ?? null;
+    return new Cron(cron, { paused: true }).nextRun(from)?.toISOString() ?? null;
   } catch {
     return null;
   }
@@ -35,5 +43,5 @@ export async function readSyncState(db: Db, config: Config, now: Date): Promise<
     consecutiveFailures(db),
     upstreamQuota(db, config),
   ]);
-  return { run, lastSuccess, failures, quota, next: nextScheduledAt(config.SYNC_CRON, now) };
+  return { run, lastSuccess, failures, quota, next: nextScheduledAt(config.SYNC_CRON, now, run) };
 }

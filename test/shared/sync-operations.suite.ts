@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { acquireLease } from "../../db/lease";
 import { PROMETHEUS_CONTENT_TYPE } from "../../functions/http/prometheus";
 import type { RunView } from "../../functions/routes/sync";
+import { startScheduledSync } from "../../functions/sync/engine";
 import { type Harness, type MakeHarness, manualClock, PAGE_BY_PAGE } from "./harness";
 import { schedulingSuite } from "./scheduling.suite";
 import { expectMirrors, expectRunInvariants, sync, taskRows } from "./sync-checks";
@@ -139,6 +140,18 @@ export function syncOperationsSuite(make: MakeHarness) {
       expect(body).toHaveProperty("started_at");
       expect(body).toHaveProperty("finished_at");
       expect(body).toHaveProperty("message");
+    });
+
+    it("while a deferral holds the cron, next_scheduled_at is the first tick that will really run", async () => {
+      const clock = manualClock("2026-05-01T00:00:00.000Z");
+      const h = await make({ clock, sim: { total: 30, retry_after_s: 600, fail_next: ["rate_limit"] } });
+      const { run } = await sync(h);
+      expect(run.status).toBe("deferred");
+      const body = (await (await h.app.request("/api/sync/status")).json()) as Record<string, string>;
+      // The ticks before next_allowed_at are skipped; the one named is the first that starts a run.
+      expect(Date.parse(body.next_scheduled_at)).toBeGreaterThanOrEqual(Date.parse(run.next_allowed_at!));
+      clock.advance(Date.parse(body.next_scheduled_at) - clock().getTime());
+      expect(await startScheduledSync(h.engine(), "*/5 * * * *")).toMatchObject({ kind: "started" });
     });
 
     it("while a page is retried the status says so (attempt, why, next try), clears it once the page comes through, and counts as before", async () => {
