@@ -165,6 +165,7 @@ export async function advanceRun(
       await liveRetryStatement(deps.db, run.id, value);
     },
     onError: (err) => deps.logger.warn("retry progress not written", { run_id: run.id, error: String(err) }),
+    shown: run.liveRetry,
   });
   const ctx = newContext(
     { ...deps, upstream: live.track(deps.upstream, run.pages + 1) },
@@ -176,7 +177,7 @@ export async function advanceRun(
   if (feed) feed.listener = live.retrying;
   let result: [ended: boolean, waitUntil: string | null];
   try {
-    result = await sliceOf(ctx, budget, options, controller);
+    result = await sliceOf(ctx, budget, options, controller, live);
   } finally {
     if (feed?.listener === live.retrying) feed.listener = outer;
     // Nothing is written once the slice is over, and what was is counted in its statements.
@@ -191,6 +192,7 @@ async function sliceOf(
   budget: SliceBudget,
   options: SliceOptions,
   controller: AbortController,
+  live: LiveRetries,
 ): Promise<[ended: boolean, waitUntil: string | null]> {
   const { deps, run } = ctx;
   // A listing continued from a checkpoint may have queued tombstones this process never saw.
@@ -230,7 +232,7 @@ async function sliceOf(
     // run `deferred` and the cron resumes it.
     const maxWaitMs = options.maxWaitMs ?? 0;
     if (err instanceof UpstreamDeferred && maxWaitMs > 0 && waitMs <= maxWaitMs) {
-      await waitForUpstream(ctx, err);
+      await waitForUpstream(ctx, err, live.waiting(err.failure, err.nextAllowedAt, err.attempts));
       return [false, err.nextAllowedAt];
     }
     try {

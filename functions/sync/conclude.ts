@@ -154,9 +154,14 @@ export async function concludeInterrupted(ctx: RunContext, err: unknown): Promis
 
 /**
  * Upstream rate-limits the run for a while its caller will wait out (a Workflow's `step.sleep`): the run stays
- * `running`, holds its lease until then, and records the wait among its errors.
+ * `running`, holds its lease until then, records the wait among its errors, and shows the request that waits as
+ * its retry in progress (`retrying`, live-retry.ts) until the next slice's first request settles.
  */
-export async function waitForUpstream(ctx: RunContext, err: UpstreamDeferred): Promise<void> {
+export async function waitForUpstream(
+  ctx: RunContext,
+  err: UpstreamDeferred,
+  retrying: string,
+): Promise<void> {
   const { db, clock } = ctx.deps;
   ctx.pendingAttempts += err.attempts;
   for (const f of err.retried) ctx.retried.push({ ...f, retryable: true });
@@ -176,7 +181,11 @@ export async function waitForUpstream(ctx: RunContext, err: UpstreamDeferred): P
     ]),
     db
       .update(syncRuns)
-      .set({ attempts: sql`${syncRuns.attempts} + ${ctx.pendingAttempts}`, nextAllowedAt: err.nextAllowedAt })
+      .set({
+        attempts: sql`${syncRuns.attempts} + ${ctx.pendingAttempts}`,
+        nextAllowedAt: err.nextAllowedAt,
+        liveRetry: retrying,
+      })
       .where(eq(syncRuns.id, ctx.run.id)),
     // Confirmations answered before the rate limit: the slice after the wait asks only the rest.
     ...ctx.answers.splice(0),

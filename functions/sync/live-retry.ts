@@ -82,8 +82,12 @@ export class LiveRetries {
       /** Writes the value (null: clears it); one statement. */
       write: (value: string | null) => Promise<void>;
       onError: (err: unknown) => void;
+      /** What the run shows already (a wait an earlier slice recorded): the first request that settles clears it. */
+      shown?: string | null;
     },
-  ) {}
+  ) {
+    this.#shown = opts.shown ?? null;
+  }
 
   /** The adapter is about to wait and try its current request again. */
   readonly retrying: RetryListener = (failure, waitMs, attempt) => {
@@ -91,6 +95,12 @@ export class LiveRetries {
     this.#want = JSON.stringify(liveRetryOf(failure, waitMs, attempt, this.#page, this.opts.clock()));
     this.#kick();
   };
+
+  /** The value for a request upstream deferred, which the run waits out until its next slice (waitForUpstream). */
+  waiting(failure: AttemptFailure, until: string, attempt: number): string {
+    const now = this.opts.clock();
+    return JSON.stringify(liveRetryOf(failure, Date.parse(until) - now.getTime(), attempt, this.#page, now));
+  }
 
   /** The request settled (it came through or failed for good): clears what it showed, once that is written. */
   async settled(): Promise<void> {

@@ -2,10 +2,11 @@
 // nothing twice when replayed. Run on libSQL (test/node) and D1 (test/workers).
 import { describe, expect, it } from "vitest";
 import { getRun } from "../../db/sync-runs";
+import type { RunView } from "../../functions/routes/sync";
 import { advanceRun } from "../../functions/sync/advance";
 import { followRun, startSync } from "../../functions/sync/engine";
 import { confirmingUpstream, quotaSpent } from "./confirming-upstream";
-import type { MakeHarness } from "./harness";
+import { type MakeHarness, PAGE_BY_PAGE } from "./harness";
 import { type Rec, rec, scripted } from "./scripted-upstream";
 import { expectMirrors, expectRunInvariants, liveRows, sync } from "./sync-checks";
 
@@ -119,6 +120,15 @@ export function slicesSuite(make: MakeHarness) {
       const waiting = await advanceRun(engine, started.run.id, LOTS, { maxWaitMs: 3_600_000 });
       expect(waiting).toMatchObject({ ended: false, pages: 3 });
       expect(waiting.waitUntil).not.toBeNull();
+      // While the Workflow sleeps, the run says which request waits and when it is tried again.
+      const asleep = (await (await h.app.request(`/api/sync/runs/${started.run.id}`)).json()) as RunView;
+      expect(asleep).toMatchObject({ status: "running", next_allowed_at: waiting.waitUntil });
+      expect(asleep.progress?.retrying).toMatchObject({
+        page: null,
+        attempt: 2,
+        kind: "rate_limited",
+        next_attempt_at: waiting.waitUntil,
+      });
       const listed = sim.stats.requests;
       expect(await advanceRun(engine, started.run.id, LOTS, { maxWaitMs: 3_600_000 })).toMatchObject({
         ended: true,
@@ -127,6 +137,29 @@ export function slicesSuite(make: MakeHarness) {
       expect(sim.stats.requests).toBe(listed);
       const run = (await getRun(h.db, started.run.id))!;
       expect(run).toMatchObject({ status: "success", pages: 3, fetched: 57, deleted: 3 });
+    });
+
+    it("a page a Workflow waits for shows as the retry in progress, cleared once the next slice gets it", async () => {
+      const h = await make({
+        sim: { total: 120, retry_after_s: 600, fail_next: ["rate_limit"] },
+        env: { ...PAGE_BY_PAGE, SYNC_PAGE_SIZE: "50" },
+      });
+      const engine = h.engine();
+      const started = await startSync(engine, { trigger: "manual" });
+      if (started.kind !== "started") throw new Error(started.kind);
+      const progress = async () =>
+        ((await (await h.app.request(`/api/sync/runs/${started.run.id}`)).json()) as RunView).progress;
+      const waiting = await advanceRun(engine, started.run.id, LOTS, { maxWaitMs: 3_600_000 });
+      expect(waiting).toMatchObject({ ended: false, pages: 0 });
+      expect((await progress())?.retrying).toMatchObject({
+        page: 1,
+        attempt: 2,
+        kind: "rate_limited",
+        next_attempt_at: waiting.waitUntil,
+      });
+      const next = await advanceRun(engine, started.run.id, { ...LOTS, pages: 1 }, { maxWaitMs: 3_600_000 });
+      expect(next).toMatchObject({ ended: false, pages: 1 });
+      expect(await progress()).toMatchObject({ pages: 1, retrying: null });
     });
 
     it("confirmations a rate limit cuts short are kept across the wait: the next slice asks only the rest", async () => {
