@@ -6,7 +6,7 @@ import { errorStatements, type NewError, type PageCounts, quarantinedBy } from "
 import { loadByExternalIds, upsertStatements } from "../../db/task-sync";
 import type { FetchedPage, InvalidRecord } from "../upstreams/adapter";
 import { iso, type RunContext } from "./context";
-import { planPage, type SeenVersions } from "./plan-page";
+import { invalidKey, planPage, type SeenVersions } from "./plan-page";
 
 /** A page planned against the stored state, waiting to be committed. */
 export type PlannedPage = {
@@ -51,7 +51,7 @@ async function previousVersions(ctx: RunContext, fingerprints: string[]): Promis
   if (!continues || fingerprints.length === 0) return ctx.previous;
   const quarantined = await quarantinedBy(ctx.deps.db, ctx.run.id, fingerprints);
   ctx.statements++;
-  return new Map(quarantined.map((fp) => [`invalid:${fp}`, ""]));
+  return new Map(quarantined.map((fp) => [invalidKey(fp), ""]));
 }
 
 /**

@@ -26,6 +26,9 @@ export type PagePlan = {
   versions: Map<string, string>;
 };
 
+/** Where SeenVersions keeps an invalid payload (by its fingerprint), beside the records' ids. */
+export const invalidKey = (fingerprint: string) => `invalid:${fingerprint}`;
+
 /**
  * Collapses duplicates (within the page the later copy wins; a repeat of the previous page counts as a duplicate
  * only when it is the same version), then classifies each record against the stored row. Every live or invalid
@@ -49,11 +52,12 @@ export function planPage(args: {
 
   page.invalid.forEach((rec, i) => {
     const fingerprint = args.fingerprints[i]!;
-    if (versions.has(`invalid:${fingerprint}`) || previous.has(`invalid:${fingerprint}`)) {
+    const key = invalidKey(fingerprint);
+    if (versions.has(key) || previous.has(key)) {
       counts.skipped++;
       return;
     }
-    versions.set(`invalid:${fingerprint}`, "");
+    versions.set(key, "");
     counts.invalid++;
     errors.push({
       at: now,
