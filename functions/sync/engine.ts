@@ -59,18 +59,17 @@ const endsUnconcluded = (run: SyncRun) =>
   run.snapshotComplete && (["deferred", "failed", "abandoned"] as string[]).includes(run.status);
 
 /**
- * How `trigger` resumes `prior` when it is the latest run: at its checkpoint when its listing was cut short (so a
- * full listing still finds deletions), or only its end when the listing was complete (endsUnconcluded: a quota
- * spent on listing again could leave nothing for the confirmations). Null when there is nothing to resume.
+ * How `trigger` resumes `prior` when it is the latest run (`latestId`): at its checkpoint when its listing was cut
+ * short (so a full listing still finds deletions), or only its end when the listing was complete (endsUnconcluded:
+ * a quota spent on listing again could leave nothing for the confirmations). Null when there is nothing to resume.
  */
-async function resumePlan(
-  deps: SyncDeps,
+function resumePlan(
   trigger: RunTrigger,
   prior: SyncRun,
-): Promise<[Plan, string] | null> {
-  const latest = await latestRun(deps.db);
+  latestId: number | undefined,
+): [Plan, string] | null {
   const listed = endsUnconcluded(prior);
-  if (latest?.id !== prior.id || !(listed || (!prior.snapshotComplete && prior.cursor !== null))) return null;
+  if (latestId !== prior.id || !(listed || (!prior.snapshotComplete && prior.cursor !== null))) return null;
   const plan: Plan = {
     trigger,
     mode: prior.mode,
@@ -97,7 +96,7 @@ export async function startRetry(deps: SyncDeps, runId: number): Promise<Started
   if (!prior) return { kind: "not_found" };
   if (!(RETRYABLE_STATUSES as readonly string[]).includes(prior.status))
     return { kind: "not_retryable", run: prior };
-  const resume = await resumePlan(deps, "retry", prior);
+  const resume = resumePlan("retry", prior, (await latestRun(deps.db))?.id);
   if (resume) return start(deps, ...resume);
   const [plan, note] = await freshListing(deps, "retry", prior.mode);
   return start(deps, { ...plan, retryOf: prior.id }, note);
@@ -231,7 +230,8 @@ export async function startScheduledSync(deps: SyncDeps, cron: string): Promise<
     });
     return undefined;
   }
-  const resume = last?.status === "deferred" ? await resumePlan(deps, "schedule", last) : null;
+  // `last` is the latest run, read above.
+  const resume = last?.status === "deferred" ? resumePlan("schedule", last, last.id) : null;
   const started = resume
     ? await start(deps, ...resume)
     : await startSync(deps, { trigger: "schedule", mode: await scheduledMode(deps) });
