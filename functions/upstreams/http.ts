@@ -35,7 +35,7 @@ export async function readCapped(res: Response, limit: number): Promise<string> 
   }
   if (!res.body) return "";
   const reader = res.body.getReader();
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  const decoder = strictUtf8();
   let size = 0;
   let text = "";
   try {
@@ -56,8 +56,14 @@ export async function readCapped(res: Response, limit: number): Promise<string> 
   }
 }
 
-/** A fatal decoder's next piece of text, its failure a BodyNotUtf8 (TextDecoder throws a bare TypeError). */
-function decodeUtf8(decoder: TextDecoder, bytes?: Uint8Array): string {
+/** A decoder that refuses bytes that are not UTF-8 (a leading BOM is dropped); see decodeUtf8. */
+export const strictUtf8 = () => new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * A strict decoder's text for `bytes` (more to come), or its end without them; its failure a BodyNotUtf8
+ * (TextDecoder throws a bare TypeError).
+ */
+export function decodeUtf8(decoder: TextDecoder, bytes?: Uint8Array): string {
   try {
     return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
   } catch {

@@ -1,5 +1,5 @@
 // Reads GitHub's response bodies without trusting their size: streamed, counted, and cut at a cap.
-import { BodyNotUtf8 } from "../http";
+import { decodeUtf8, strictUtf8 } from "../http";
 
 export class TooLargeError extends Error {}
 
@@ -33,11 +33,8 @@ export async function readBounded(res: Response, maxBytes: number): Promise<stri
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw new BodyNotUtf8();
-  }
+  const decoder = strictUtf8();
+  return decodeUtf8(decoder, bytes) + decodeUtf8(decoder);
 }
 
 /** GitHub's error JSON `message`, cut short and stripped of control characters; "" when there is none. */
