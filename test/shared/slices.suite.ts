@@ -111,12 +111,7 @@ export function slicesSuite(make: MakeHarness) {
         limited = false;
         throw quotaSpent(ctx);
       });
-      const h = await make({ upstream, env: { SYNC_PAGE_SIZE: "20" } });
-      const engine = h.engine();
-      await sync(h);
-      sim.advance({ deletes: 3 });
-      const started = await startSync(engine, { trigger: "manual" });
-      if (started.kind !== "started") throw new Error(started.kind);
+      const { h, engine, started } = await startAfterDeletes(make, sim, upstream);
       const waiting = await advanceRun(engine, started.run.id, LOTS, { maxWaitMs: 3_600_000 });
       expect(waiting).toMatchObject({ ended: false, pages: 3 });
       expect(waiting.waitUntil).not.toBeNull();
@@ -171,12 +166,7 @@ export function slicesSuite(make: MakeHarness) {
         if (ids.length === 1) return answer;
         throw quotaSpent(ctx, { ...answer, answered: ids.slice(0, 1) });
       });
-      const h = await make({ upstream, env: { SYNC_PAGE_SIZE: "20" } });
-      const engine = h.engine();
-      await sync(h);
-      sim.advance({ deletes: 3 });
-      const started = await startSync(engine, { trigger: "manual" });
-      if (started.kind !== "started") throw new Error(started.kind);
+      const { h, engine, started } = await startAfterDeletes(make, sim, upstream);
       const slices = [];
       for (let n = 0; n < 6 && !slices.at(-1)?.ended; n++)
         slices.push(await advanceRun(engine, started.run.id, LOTS, { maxWaitMs: 3_600_000 }));
@@ -200,4 +190,19 @@ export function slicesSuite(make: MakeHarness) {
       await expectRunInvariants(h.db, run);
     });
   });
+}
+
+/** Syncs the page-numbered simulator in pages of 20, deletes 3 of its tasks upstream, and starts (but does not drive) a full sync. */
+async function startAfterDeletes(
+  make: MakeHarness,
+  sim: ReturnType<typeof confirmingUpstream>["sim"],
+  upstream: ReturnType<typeof confirmingUpstream>["upstream"],
+) {
+  const h = await make({ upstream, env: { SYNC_PAGE_SIZE: "20" } });
+  const engine = h.engine();
+  await sync(h);
+  sim.advance({ deletes: 3 });
+  const started = await startSync(engine, { trigger: "manual" });
+  if (started.kind !== "started") throw new Error(started.kind);
+  return { h, engine, started };
 }
